@@ -1,0 +1,321 @@
+/**
+ * Every error code the grid emits, in one table. Codes are stable strings: they travel over the
+ * wire (worker <-> gateway) and in HTTP bodies, so renaming one is a breaking protocol change.
+ * `errorName` names the class that owns the code, so a serialized error can be rebuilt as the
+ * right subclass on the other side of a boundary (see deserializeError).
+ */
+export const errorCodes = {
+  // Decoding work-protocol bytes: the peer sent something we cannot read.
+  PROTOCOL_OVERSIZED: {
+    errorName: 'DecodeError',
+    httpStatus: 413,
+    description: 'The message is larger than the accepted maximum; it was rejected before parsing.',
+  },
+  PROTOCOL_TRUNCATED: {
+    errorName: 'DecodeError',
+    httpStatus: 400,
+    description: 'The input ends before the message is complete.',
+  },
+  PROTOCOL_TRAILING_BYTES: {
+    errorName: 'DecodeError',
+    httpStatus: 400,
+    description: 'Bytes follow the end of the message.',
+  },
+  PROTOCOL_INVALID_CBOR: {
+    errorName: 'DecodeError',
+    httpStatus: 400,
+    description:
+      'The bytes are not CBOR in the accepted subset (no tags, undefined, indefinite lengths, NaN, Infinity or non-minimal integers).',
+  },
+  PROTOCOL_DUPLICATE_KEY: {
+    errorName: 'DecodeError',
+    httpStatus: 400,
+    description: 'A CBOR map repeats a key.',
+  },
+  PROTOCOL_TOO_COMPLEX: {
+    errorName: 'DecodeError',
+    httpStatus: 400,
+    description: 'The message nests too deeply or holds too many items.',
+  },
+  PROTOCOL_UNSUPPORTED_VERSION: {
+    errorName: 'DecodeError',
+    httpStatus: 400,
+    description: 'The message carries a protocol version this peer does not speak.',
+  },
+  PROTOCOL_UNKNOWN_TYPE: {
+    errorName: 'DecodeError',
+    httpStatus: 400,
+    description: 'The message type is not one this protocol version defines.',
+  },
+  PROTOCOL_MALFORMED_FIELD: {
+    errorName: 'DecodeError',
+    httpStatus: 400,
+    description: 'A field is missing, unknown, of the wrong type or out of range.',
+  },
+
+  // Encoding: our own code tried to send something invalid.
+  PROTOCOL_INVALID_MESSAGE: {
+    errorName: 'EncodeError',
+    httpStatus: 500,
+    description: 'A message given to the encoder does not satisfy the protocol schema.',
+  },
+  PROTOCOL_MESSAGE_TOO_LARGE: {
+    errorName: 'EncodeError',
+    httpStatus: 413,
+    description: 'The encoded message would exceed the maximum message size.',
+  },
+
+  // Tensors.
+  TENSOR_UNSUPPORTED_DTYPE: {
+    errorName: 'TensorError',
+    httpStatus: 400,
+    description: 'The tensor element type is not supported.',
+  },
+  TENSOR_INVALID_DIMS: {
+    errorName: 'TensorError',
+    httpStatus: 400,
+    description: 'Tensor dims must be non-negative safe integers, at most 8 of them.',
+  },
+  TENSOR_SIZE_MISMATCH: {
+    errorName: 'TensorError',
+    httpStatus: 400,
+    description: 'The product of the dims times the element size differs from the byte length.',
+  },
+  TENSOR_INVALID_DATA: {
+    errorName: 'TensorError',
+    httpStatus: 400,
+    description:
+      'The tensor data is not of the expected kind (bytes, matching typed array, bools).',
+  },
+  TENSOR_INVALID_NAME: {
+    errorName: 'TensorError',
+    httpStatus: 400,
+    description: 'A tensor name is empty, too long, repeated or not well-formed Unicode.',
+  },
+  TENSOR_MAP_TOO_LARGE: {
+    errorName: 'TensorError',
+    httpStatus: 400,
+    description: 'A tensor map holds more tensors than allowed.',
+  },
+  TENSOR_PLATFORM_BIG_ENDIAN: {
+    errorName: 'TensorError',
+    httpStatus: 500,
+    description: 'Typed-array views need a little-endian platform.',
+  },
+
+  // Delegations (wallet -> session key) and result signatures (session key -> result).
+  DELEGATION_INVALID_SIGNATURE: {
+    errorName: 'SignatureError',
+    httpStatus: 401,
+    description: 'The delegation was not signed by the wallet it names.',
+  },
+  DELEGATION_EXPIRED: {
+    errorName: 'SignatureError',
+    httpStatus: 401,
+    description: 'The delegation has expired; the wallet must sign a new one.',
+  },
+  DELEGATION_NOT_YET_VALID: {
+    errorName: 'SignatureError',
+    httpStatus: 401,
+    description: 'The delegation starts in the future (check the clock).',
+  },
+  DELEGATION_WRONG_ORIGIN: {
+    errorName: 'SignatureError',
+    httpStatus: 403,
+    description: 'The delegation was signed for another origin.',
+  },
+  DELEGATION_WRONG_CHAIN: {
+    errorName: 'SignatureError',
+    httpStatus: 403,
+    description: 'The delegation was signed for another chain.',
+  },
+  DELEGATION_LIFETIME_TOO_LONG: {
+    errorName: 'SignatureError',
+    httpStatus: 400,
+    description: 'The delegation is valid for longer than the gateway accepts.',
+  },
+  DELEGATION_NONCE_MISMATCH: {
+    errorName: 'SignatureError',
+    httpStatus: 401,
+    description: 'The delegation does not carry the nonce the gateway issued.',
+  },
+  DELEGATION_MALFORMED: {
+    errorName: 'SignatureError',
+    httpStatus: 400,
+    description: 'A delegation field is malformed (times out of order, bad key length, ...).',
+  },
+  RESULT_INVALID_SIGNATURE: {
+    errorName: 'SignatureError',
+    httpStatus: 401,
+    description: 'The result signature does not verify under the session key.',
+  },
+  SESSION_KEY_INVALID: {
+    errorName: 'SignatureError',
+    httpStatus: 400,
+    description: 'The session public key cannot be imported for its key type.',
+  },
+  SESSION_KEY_UNSUPPORTED: {
+    errorName: 'SignatureError',
+    httpStatus: 400,
+    description: 'This runtime cannot create or use keys of this type (try P-256).',
+  },
+
+  // Jobs, as reported by a worker in an `error` message.
+  JOB_MODEL_UNAVAILABLE: {
+    errorName: 'JobError',
+    httpStatus: 503,
+    description: 'The worker could not fetch or verify the model.',
+  },
+  JOB_BACKEND_UNAVAILABLE: {
+    errorName: 'JobError',
+    httpStatus: 503,
+    description: 'No backend that passed its self-test for this model is available.',
+  },
+  JOB_INVALID_INPUT: {
+    errorName: 'JobError',
+    httpStatus: 400,
+    description: 'The job inputs do not match what the model expects.',
+  },
+  JOB_INFERENCE_FAILED: {
+    errorName: 'JobError',
+    httpStatus: 502,
+    description: 'The model run failed on the worker.',
+  },
+  JOB_LEASE_EXPIRED: {
+    errorName: 'JobError',
+    httpStatus: 408,
+    description: 'The lease ran out before a result was delivered.',
+  },
+  JOB_CANCELLED: {
+    errorName: 'JobError',
+    httpStatus: 409,
+    description: 'The job was cancelled (the worker stopped, paused or was told to drop it).',
+  },
+
+  INTERNAL: {
+    errorName: 'InternalError',
+    httpStatus: 500,
+    description: 'An unexpected failure; details are in the cause or the logs.',
+  },
+
+  // ---- Gateway (Node) failures. Their classes live in src/gateway/errors; the codes live here so
+  // there is one table of codes and HTTP statuses for the whole grid.
+
+  // Configuration: reported by main before anything starts (exit status 2), never over HTTP.
+  CONFIG_INVALID_VALUE: {
+    errorName: 'ConfigError',
+    httpStatus: 500,
+    description: 'A flag or environment variable has a value the gateway cannot use.',
+  },
+  CONFIG_UNKNOWN_OPTION: {
+    errorName: 'ConfigError',
+    httpStatus: 500,
+    description: 'The command line names an option the gateway does not have.',
+  },
+  CONFIG_UNEXPECTED_ARGUMENT: {
+    errorName: 'ConfigError',
+    httpStatus: 500,
+    description: 'The command line holds an argument that is not an option.',
+  },
+
+  // Storage.
+  STORAGE_OPEN_FAILED: {
+    errorName: 'DatabaseOpenError',
+    httpStatus: 503,
+    description: 'The data directory or database file cannot be created or opened.',
+  },
+  STORAGE_SCHEMA_TOO_NEW: {
+    errorName: 'SchemaTooNewError',
+    httpStatus: 503,
+    description: 'The database was migrated by a newer gateway.',
+  },
+  STORAGE_MIGRATION_FAILED: {
+    errorName: 'MigrationFailedError',
+    httpStatus: 503,
+    description: 'A schema migration failed and was rolled back.',
+  },
+  STORAGE_MIGRATION_MISMATCH: {
+    errorName: 'MigrationMismatchError',
+    httpStatus: 503,
+    description: 'The migrations recorded in the database differ from the code.',
+  },
+  STORAGE_UNAVAILABLE: {
+    errorName: 'DatabaseUnavailableError',
+    httpStatus: 503,
+    description: 'The database is closed or does not answer.',
+  },
+
+  // Startup.
+  APP_BUILD_FAILED: {
+    errorName: 'AppBuildFailedError',
+    httpStatus: 500,
+    description: 'The web app was stale and building it failed.',
+  },
+  HTTP_LISTEN_FAILED: {
+    errorName: 'ListenError',
+    httpStatus: 500,
+    description: 'The HTTP server could not bind its host and port.',
+  },
+
+  // HTTP requests the gateway refuses (fastify and @fastify/static errors map here by status).
+  BAD_REQUEST: {
+    errorName: 'HttpError',
+    httpStatus: 400,
+    description: 'The request is malformed.',
+  },
+  FORBIDDEN: {
+    errorName: 'HttpError',
+    httpStatus: 403,
+    description: 'The path is not allowed (for example, it leaves the app directory).',
+  },
+  NOT_FOUND: {
+    errorName: 'RouteNotFoundError',
+    httpStatus: 404,
+    description: 'No route or file answers this method and path.',
+  },
+  METHOD_NOT_ALLOWED: {
+    errorName: 'HttpError',
+    httpStatus: 405,
+    description: 'The path exists but not for this method.',
+  },
+  PRECONDITION_FAILED: {
+    errorName: 'HttpError',
+    httpStatus: 412,
+    description: 'A conditional request header does not hold.',
+  },
+  PAYLOAD_TOO_LARGE: {
+    errorName: 'HttpError',
+    httpStatus: 413,
+    description: 'The request body is larger than the route accepts.',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    errorName: 'HttpError',
+    httpStatus: 415,
+    description: 'The request body has a content type the route does not accept.',
+  },
+  RANGE_NOT_SATISFIABLE: {
+    errorName: 'HttpError',
+    httpStatus: 416,
+    description: 'The requested byte range lies outside the file.',
+  },
+} as const satisfies Record<string, ErrorCodeInfo>
+
+export type ErrorCodeInfo = {
+  errorName: string
+  httpStatus: number
+  description: string
+}
+
+export type ErrorCode = keyof typeof errorCodes
+
+/** Names of the classes that own codes (one per actionable failure family). */
+export type ErrorName = (typeof errorCodes)[ErrorCode]['errorName']
+
+/** The codes one error class may carry, e.g. `ErrorCodeOf<'TensorError'>`. */
+export type ErrorCodeOf<name extends ErrorName> = {
+  [code in ErrorCode]: (typeof errorCodes)[code]['errorName'] extends name ? code : never
+}[ErrorCode]
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCodes, value)
+}
