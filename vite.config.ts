@@ -9,9 +9,17 @@ const isolationHeaders = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 }
 
+// `npm run dev` serves the app with hot reload and forwards API calls to a running gateway
+// (`npm start`, default http://127.0.0.1:8700; override with INFERENCE_GRID_URL).
+const gatewayUrl = process.env.INFERENCE_GRID_URL ?? 'http://127.0.0.1:8700'
+const proxied = ['/healthz', '/metrics', '/v1', '/models']
+
 export default defineConfig({
   plugins: [react()],
-  server: { headers: isolationHeaders },
+  server: {
+    headers: isolationHeaders,
+    proxy: Object.fromEntries(proxied.map((path) => [path, { target: gatewayUrl }])),
+  },
   preview: { headers: isolationHeaders },
   build: {
     outDir: 'dist',
