@@ -1,0 +1,32 @@
+/**
+ * `npm run bench [-- suite...]`: runs the benchmark programs and prints their tables. Figures are
+ * ratios and medians measured side by side in one run on this machine; tests never assert timings.
+ */
+import '../src/p2p/polyfills.node.ts'
+
+type Suite = { name: string; description: string; run: () => Promise<string> }
+
+const suites: Suite[] = [
+  {
+    name: 'protocol',
+    description: 'codec encode/decode, tensor hashing, result and delegation signatures',
+    run: async () => (await import('./protocol.ts')).runProtocolBench(),
+  },
+]
+
+const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+const unknown = requested.filter((name) => !suites.some((s) => s.name === name))
+if (unknown.length > 0) {
+  console.error(
+    `Unknown bench suite(s): ${unknown.join(', ')}. Available: ${suites.map((s) => s.name).join(', ')}.`,
+  )
+  process.exit(2)
+}
+const selected = requested.length > 0 ? suites.filter((s) => requested.includes(s.name)) : suites
+console.log(`# Inference Grid benchmarks (${new Date().toISOString()})\n`)
+for (const suite of selected) {
+  const started = performance.now()
+  console.error(`bench: ${suite.name}: ${suite.description}...`)
+  console.log(await suite.run())
+  console.error(`bench: ${suite.name} took ${((performance.now() - started) / 1000).toFixed(1)} s`)
+}
