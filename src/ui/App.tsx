@@ -19,7 +19,7 @@ export function App() {
         </div>
       </main>
       <footer className="footer">
-        Nothing runs on this device until you press Start. Closing the tab stops everything.
+        Nothing runs on this device until you choose to contribute. Closing the tab stops everything.
       </footer>
     </div>
   )
