@@ -19,7 +19,8 @@ export function App() {
         </div>
       </main>
       <footer className="footer">
-        Nothing runs on this device until you choose to contribute. Closing the tab stops everything.
+        Nothing runs on this device until you choose to contribute. Closing the tab stops
+        everything.
       </footer>
     </div>
   )

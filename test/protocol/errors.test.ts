@@ -128,8 +128,8 @@ describe('deserializeError', () => {
 
   test('behavior: unknown code from a newer peer', () => {
     const rebuilt = deserializeError({
-      name: 'QuotaError',
-      code: 'QUOTA_EXCEEDED',
+      name: 'FutureError',
+      code: 'FUTURE_CODE_FROM_A_NEWER_PEER',
       message: 'Too many jobs.',
       details: { limit: 5 },
     })
@@ -137,7 +137,7 @@ describe('deserializeError', () => {
     expect(rebuilt).toMatchObject({
       code: 'INTERNAL',
       shortMessage: 'Too many jobs.',
-      details: { limit: 5, remoteCode: 'QUOTA_EXCEEDED', remoteName: 'QuotaError' },
+      details: { limit: 5, remoteCode: 'FUTURE_CODE_FROM_A_NEWER_PEER', remoteName: 'FutureError' },
     })
   })
 
