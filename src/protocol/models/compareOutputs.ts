@@ -49,7 +49,9 @@ export function compareOutputs(
     return fail(`dtype ${String(actual.dtype)} differs from the expected ${String(expected.dtype)}`)
   }
   if (!sameDims(expected.dims, actual.dims)) {
-    return fail(`dims [${dimsText(actual.dims)}] differ from the expected [${dimsText(expected.dims)}]`)
+    return fail(
+      `dims [${dimsText(actual.dims)}] differ from the expected [${dimsText(expected.dims)}]`,
+    )
   }
   let a: ArrayLike<number>
   let b: ArrayLike<number>
@@ -102,7 +104,9 @@ const isNonNegative = (x: number) => Number.isFinite(x) && x >= 0
 const isFraction = (x: number) => Number.isFinite(x) && x >= 0 && x <= 1
 
 function sameDims(a: readonly number[], b: readonly number[]): boolean {
-  return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((d, i) => d === b[i])
+  return (
+    Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((d, i) => d === b[i])
+  )
 }
 
 function dimsText(dims: readonly number[] | undefined): string {
@@ -225,7 +229,10 @@ function compareArgmax(
   for (let o = 0; o < outer; o++) {
     for (let s = 0; s < stride; s++) {
       const start = o * length * stride + s
-      if (length > 0 && argmaxAt(expected, start, length, stride) === argmaxAt(actual, start, length, stride))
+      if (
+        length > 0 &&
+        argmaxAt(expected, start, length, stride) === argmaxAt(actual, start, length, stride)
+      )
         agree++
     }
   }
@@ -240,7 +247,12 @@ function compareArgmax(
 }
 
 /** First index of the maximum; NaN counts as larger than everything (as numpy's argmax). */
-function argmaxAt(values: ArrayLike<number>, start: number, length: number, stride: number): number {
+function argmaxAt(
+  values: ArrayLike<number>,
+  start: number,
+  length: number,
+  stride: number,
+): number {
   let best = 0
   let bestValue = values[start] ?? 0
   if (Number.isNaN(bestValue)) return 0
