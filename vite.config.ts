@@ -21,11 +21,25 @@ export default defineConfig({
     proxy: Object.fromEntries(proxied.map((path) => [path, { target: gatewayUrl }])),
   },
   preview: { headers: isolationHeaders },
+  // onnxruntime-web finds its .wasm with `new URL(..., import.meta.url)`; Vite's dependency
+  // pre-bundling (dev server only) would move the module away from it.
+  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  // The engine's Web Worker imports onnxruntime-web lazily, so its bundle has chunks: ES modules.
+  worker: { format: 'es' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: true,
     target: 'es2022',
+    // dist/.vite/manifest.json maps source entries to their hashed files (tests and the bench
+    // find the engine's entry with it; the gateway does not serve dot-directories).
+    manifest: true,
+    rolldownOptions: {
+      // The engine (src/worker/index.ts) is an entry of its own: the app imports it lazily, and
+      // tests and the bench import it into the built page. Its exports must survive.
+      input: { main: 'index.html', engine: 'src/worker/index.ts' },
+      preserveEntrySignatures: 'exports-only',
+    },
   },
   test: {
     include: ['test/**/*.test.ts'],
