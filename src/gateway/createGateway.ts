@@ -4,23 +4,36 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { GatewayConfig } from './config/GatewayConfig.ts'
+import type { JobNetwork } from './createJobNetwork.ts'
 import { ListenError } from './errors/http.ts'
 import type { DatabaseUnavailableError } from './errors/storage.ts'
 import { createHttpServer } from './http/createHttpServer.ts'
 import { type Logger, namespacedLogger } from './logging/createLogger.ts'
 import type { GatewayMetrics } from './metrics/createMetrics.ts'
+import type { ModelRegistry } from './models/ModelRegistry.ts'
 import { readPackageVersion } from './readPackageVersion.ts'
 import type { Startable } from './Startable.ts'
 import type { GatewayDatabase } from './storage/GatewayDatabase.ts'
 
 export type GatewayComponents = {
-  config: Pick<GatewayConfig, 'host' | 'port' | 'appDir' | 'publicUrl'>
+  config: Pick<GatewayConfig, 'host' | 'port' | 'appDir' | 'publicUrl'> &
+    Partial<Pick<GatewayConfig, 'operatorToken' | 'maxModelUploadBytes'>>
   logger: Logger
   /** Owned by the gateway from now on: `stop()` closes it. */
   database: GatewayDatabase
   metrics: GatewayMetrics
   /** Defaults to package.json's version. */
   version?: string | undefined
+  /**
+   * The models it serves (`/v1/models`, `/models/:id`); started before the gateway listens, so
+   * every manifest is ready. Without one, no model routes exist.
+   */
+  models?: ModelRegistry | undefined
+  /**
+   * The job network (libp2p host, scheduler, work protocol, requester API): its routes are added
+   * and it starts before the gateway listens; it stops first. Without one, none of that exists.
+   */
+  jobNetwork?: JobNetwork | undefined
 }
 
 export type GatewayAddress = {
@@ -75,14 +88,36 @@ export function createGateway(components: GatewayComponents): CreateGatewayRetur
       if (started) return
       const startedAt = performance.now()
       id = await database.ensureMeta('gateway_id', randomUUID())
+      await components.models?.start()
       const server = createHttpServer(
         { appDir: config.appDir, version, startedAt },
-        { logger: components.logger, metrics, database },
+        {
+          logger: components.logger,
+          metrics,
+          database,
+          models: components.models && {
+            registry: components.models,
+            operatorToken: config.operatorToken,
+            maxUploadBytes: config.maxModelUploadBytes ?? 200 * 1024 * 1024,
+          },
+        },
       )
+      if (components.jobNetwork) {
+        components.jobNetwork.registerRoutes(server)
+        try {
+          await components.jobNetwork.start()
+        } catch (error) {
+          await server.close().catch(() => undefined)
+          await components.models?.stop().catch(() => undefined)
+          throw error
+        }
+      }
       try {
         await server.listen({ host: config.host, port: config.port })
       } catch (error) {
         await server.close().catch(() => undefined)
+        await components.jobNetwork?.stop().catch(() => undefined)
+        await components.models?.stop().catch(() => undefined)
         throw new ListenError({ host: config.host, port: config.port, cause: error })
       }
       http = server
@@ -116,17 +151,26 @@ export function createGateway(components: GatewayComponents): CreateGatewayRetur
 
     async stop() {
       if (!started && !http) {
+        await components.models?.stop()
         await database.close()
         return
       }
       started = false
       try {
+        // Workers first (told the gateway is stopping, their leases released), which also ends
+        // long-polls that would otherwise hold HTTP's close open.
+        await components.jobNetwork
+          ?.stop()
+          .catch((error) => logger.error({ err: error }, 'job network stop failed'))
         // fastify answers 503 to new requests, closes idle keep-alive sockets and waits for
         // in-flight ones; the caller bounds how long that may take.
         await http?.close()
       } finally {
         http = undefined
         address = undefined
+        await components.models
+          ?.stop()
+          .catch((error) => logger.error({ err: error }, 'models stop failed'))
         // Even if closing HTTP failed: an unclosed database keeps its WAL unmerged.
         await database.close()
       }

@@ -1,14 +1,21 @@
 // Polyfills first: libp2p (loaded by later gateway modules) needs them on Node 20.
 import '../p2p/polyfills.node.ts'
 import { ensureAppBuilt } from './app/ensureAppBuilt.ts'
+import { defaultGridOrigins } from './config/defaultGridOrigins.ts'
 import { formatHelp } from './config/formatHelp.ts'
 import { parseConfig } from './config/parseConfig.ts'
+import { type JobNetworkConfig, parseJobNetworkConfig } from './config/parseJobNetworkConfig.ts'
 import { createGateway, type Gateway } from './createGateway.ts'
+import { createJobNetwork } from './createJobNetwork.ts'
 import { ConfigError } from './errors/config.ts'
 import { GatewayError } from './errors/GatewayError.ts'
 import { createLogger, namespacedLogger } from './logging/createLogger.ts'
 import { createMetrics } from './metrics/createMetrics.ts'
+import { createModelRegistry } from './models/createModelRegistry.ts'
+import { createOnnxInspector } from './models/onnx/createOnnxInspector.ts'
+import { createSqliteModelRepository } from './models/storage/createSqliteModelRepository.ts'
 import { readPackageVersion, repoRoot } from './readPackageVersion.ts'
+import { modelCatalogFromRegistry } from './scheduler/modelCatalogFromRegistry.ts'
 import type { GatewayDatabase } from './storage/GatewayDatabase.ts'
 import { openDatabase } from './storage/openDatabase.ts'
 
@@ -20,8 +27,15 @@ import { openDatabase } from './storage/openDatabase.ts'
 const version = readPackageVersion()
 
 let parsed: ReturnType<typeof parseConfig>
+let jobNetworkConfig: JobNetworkConfig | undefined
 try {
   parsed = parseConfig({ args: process.argv.slice(2), env: process.env })
+  if (parsed.kind === 'run')
+    jobNetworkConfig = parseJobNetworkConfig({
+      args: process.argv.slice(2),
+      env: process.env,
+      host: parsed.config.host,
+    })
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error
   // A person typed this: one readable sentence and what to do, no stack trace.
@@ -101,13 +115,36 @@ async function run(): Promise<void> {
         logger: rootLogger,
         signal: startup.signal,
       })
-    database = await openDatabase({ dataDir: config.dataDir, logger: rootLogger })
+    const sqlite = await openDatabase({ dataDir: config.dataDir, logger: rootLogger })
+    database = sqlite
+    const metrics = createMetrics({ version })
+    const models = createModelRegistry({
+      dataDir: config.dataDir,
+      repository: createSqliteModelRepository({ sqlite: sqlite.sqlite }),
+      inspector: createOnnxInspector({ logger: rootLogger }),
+      logger: rootLogger,
+    })
     gateway = createGateway({
       config,
       logger: rootLogger,
       database,
-      metrics: createMetrics({ version }),
+      metrics,
       version,
+      models,
+      jobNetwork:
+        jobNetworkConfig &&
+        createJobNetwork({
+          config: jobNetworkConfig,
+          dataDir: config.dataDir,
+          sqlite: sqlite.sqlite,
+          catalog: modelCatalogFromRegistry(models),
+          logger: rootLogger,
+          registry: metrics.registry,
+          version,
+          operatorToken: config.operatorToken,
+          // Known once HTTP listens; before that no worker can have said hello.
+          defaultOrigins: () => (gateway?.isStarted() ? defaultGridOrigins(gateway.address()) : []),
+        }),
     })
     await gateway.start()
   } catch (error) {

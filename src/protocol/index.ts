@@ -92,6 +92,7 @@ export {
 export { DecodeError, type DecodeErrorCode, type DecodeErrorType } from './errors/DecodeError'
 export { deserializeError } from './errors/deserializeError'
 export { EncodeError, type EncodeErrorCode, type EncodeErrorType } from './errors/EncodeError'
+export { EngineError, type EngineErrorCode, type EngineErrorType } from './errors/EngineError.ts'
 export {
   InternalError,
   type InternalErrorCode,
@@ -99,12 +100,24 @@ export {
 } from './errors/InternalError'
 export { JobError, type JobErrorCode, type JobErrorType } from './errors/JobError'
 export {
+  ModelDownloadCapError,
+  type ModelDownloadCapErrorType,
+} from './errors/ModelDownloadCapError.ts'
+export { ModelError, type ModelErrorCode, type ModelErrorType } from './errors/ModelError.ts'
+export { ModelIntegrityError, type ModelIntegrityErrorType } from './errors/ModelIntegrityError.ts'
+export { ModelManifestError, type ModelManifestErrorType } from './errors/ModelManifestError.ts'
+export {
   SignatureError,
   type SignatureErrorCode,
   type SignatureErrorType,
 } from './errors/SignatureError'
 export { type SerializedError, serializeError } from './errors/serializeError'
 export { TensorError, type TensorErrorCode, type TensorErrorType } from './errors/TensorError'
+export {
+  WebGpuUnavailableError,
+  type WebGpuUnavailableErrorCode,
+  type WebGpuUnavailableErrorType,
+} from './errors/WebGpuUnavailableError.ts'
 export {
   encodeTensorMapCanonical,
   TENSOR_MAP_LAYOUT_VERSION,
@@ -136,6 +149,26 @@ export {
   type SessionPublicKey,
   type SlotsMessage,
 } from './messages'
+export {
+  type CompareMetric,
+  type CompareOutputsReturnType,
+  compareOutputs,
+} from './models/compareOutputs.ts'
+export { isModelId } from './models/isModelId.ts'
+export type {
+  ComparisonPolicy,
+  KnownAnswerTest,
+  ModelAsset,
+  ModelManifest,
+  ModelSource,
+  ModelTask,
+  TensorSpec,
+} from './models/ModelManifest.ts'
+export type { ModelManifestJson, TensorJson } from './models/ModelManifestJson.ts'
+export { manifestToJson } from './models/manifestToJson.ts'
+export * from './models/modelLimits.ts'
+export { isModelTask, MODEL_TASKS } from './models/modelTasks.ts'
+export { type ParseManifestErrorType, parseManifest } from './models/parseManifest.ts'
 export { type DType, dtypeFromCode, dtypes, isDType } from './tensor/dtypes'
 export type { Tensor, TensorMap } from './tensor/Tensor'
 export {
@@ -150,5 +183,7 @@ export {
   validateTensor,
 } from './tensor/validateTensor'
 export { type ValidateTensorMapOptions, validateTensorMap } from './tensor/validateTensorMap'
+export { base64ToBytes } from './utils/base64ToBytes.ts'
+export { bytesToBase64 } from './utils/bytesToBase64.ts'
 export type { WebCryptoKey, WebCryptoKeyPair } from './utils/WebCryptoKey'
 export { WORK_PROTOCOL_ID, workProtocolId } from './workProtocolId'

@@ -60,7 +60,12 @@ export type HelloMessage = {
   partner?: Address
 }
 
-/** Worker -> gateway: the number of free slots changed. */
+/**
+ * Worker -> gateway: the worker's slot count changed (0 pauses it). Counted like hello's `slots`,
+ * as if it held no job: the gateway leases it new jobs while it holds fewer than `free`. Absolute
+ * rather than relative to the jobs held, so assignments still in flight cannot make it wrong, and
+ * a pause holds even while held jobs finish.
+ */
 export type SlotsMessage = {
   v: ProtocolVersion
   type: 'slots'

@@ -30,6 +30,8 @@ describe('parseConfig', () => {
         "dataDir": "/srv/grid/data",
         "host": "127.0.0.1",
         "logLevel": "info",
+        "maxModelUploadBytes": 209715200,
+        "operatorToken": undefined,
         "port": 8700,
         "publicUrl": undefined,
         "shutdownTimeoutMs": 10000,
@@ -54,6 +56,10 @@ describe('parseConfig', () => {
         '--build-if-needed',
         '--shutdown-timeout-ms',
         '2500',
+        '--operator-token',
+        'operator-token-0123456789',
+        '--max-model-upload-mib',
+        '64',
       ]),
     ).toEqual({
       host: '0.0.0.0',
@@ -64,6 +70,8 @@ describe('parseConfig', () => {
       publicUrl: 'https://grid.example.org/',
       buildIfNeeded: true,
       shutdownTimeoutMs: 2500,
+      operatorToken: 'operator-token-0123456789',
+      maxModelUploadBytes: 64 * 1024 * 1024,
     })
   })
 
@@ -78,6 +86,8 @@ describe('parseConfig', () => {
         INFERENCE_GRID_PUBLIC_URL: 'http://grid.local:8080/app/',
         INFERENCE_GRID_BUILD_IF_NEEDED: 'yes',
         INFERENCE_GRID_SHUTDOWN_TIMEOUT_MS: '500',
+        INFERENCE_GRID_OPERATOR_TOKEN: 'env-operator-token-0123',
+        INFERENCE_GRID_MAX_MODEL_UPLOAD_MIB: '1',
       }),
     ).toEqual({
       host: '::1',
@@ -88,6 +98,8 @@ describe('parseConfig', () => {
       publicUrl: 'http://grid.local:8080/app/',
       buildIfNeeded: true,
       shutdownTimeoutMs: 500,
+      operatorToken: 'env-operator-token-0123',
+      maxModelUploadBytes: 1024 * 1024,
     })
   })
 

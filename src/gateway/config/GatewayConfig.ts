@@ -19,4 +19,8 @@ export type GatewayConfig = {
   buildIfNeeded: boolean
   /** How long a graceful shutdown may take before the process exits anyway. */
   shutdownTimeoutMs: number
+  /** Secret that operator routes (adding models) require; undefined turns those routes off. */
+  operatorToken?: string | undefined
+  /** Largest model upload accepted, in bytes. */
+  maxModelUploadBytes: number
 }

@@ -66,6 +66,8 @@ export function parseConfig({
     publicUrl: parsePublicUrl(read('publicUrl')),
     buildIfNeeded: parseBuildIfNeeded(tokens, read('buildIfNeeded')),
     shutdownTimeoutMs: parseShutdownTimeout(read('shutdownTimeoutMs')) ?? 10_000,
+    operatorToken: parseOperatorToken(read('operatorToken')),
+    maxModelUploadBytes: (parseUploadMib(read('maxModelUploadMib')) ?? 200) * 1024 * 1024,
   }
   return { kind: 'run', config }
 }
@@ -187,6 +189,24 @@ function parseShutdownTimeout(raw: Raw): number | undefined {
   const ms = /^\d{1,7}$/.test(raw.raw) ? Number(raw.raw) : Number.NaN
   if (!(ms >= 1 && ms <= 600_000)) throw invalid(raw, 'a whole number of milliseconds, 1 to 600000')
   return ms
+}
+
+function parseOperatorToken(raw: Raw): string | undefined {
+  if (!raw) return undefined
+  // Long enough that guessing is hopeless; printable without spaces so it fits a header as is.
+  if (!/^[\x21-\x7e]{16,256}$/.test(raw.raw))
+    throw invalid(
+      { ...raw, raw: '(hidden)' },
+      '16 to 256 printable characters without spaces (try: openssl rand -hex 24)',
+    )
+  return raw.raw
+}
+
+function parseUploadMib(raw: Raw): number | undefined {
+  if (!raw) return undefined
+  const mib = /^\d{1,4}$/.test(raw.raw) ? Number(raw.raw) : Number.NaN
+  if (!(mib >= 1 && mib <= 2047)) throw invalid(raw, 'a whole number of MiB, 1 to 2047')
+  return mib
 }
 
 function parseBuildIfNeeded(tokens: FlagToken[], envRaw: Raw): boolean {

@@ -17,6 +17,13 @@ export type GatewayErrorName =
   | 'ListenError'
   | 'HttpError'
   | 'RouteNotFoundError'
+  | 'OperatorAuthError'
+  | 'WorkSessionError'
+  | 'ResultRejectedError'
+  | 'JobFailedError'
+  | 'ApiKeyError'
+  | 'RateLimitError'
+  | 'JobRequestError'
 
 /** The codes the gateway's own errors carry. */
 export type GatewayErrorCode = ErrorCodeOf<GatewayErrorName>

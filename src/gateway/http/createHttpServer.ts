@@ -11,6 +11,7 @@ import Fastify, {
 import { RouteNotFoundError } from '../errors/http.ts'
 import { type Logger, namespacedLogger } from '../logging/createLogger.ts'
 import type { GatewayMetrics } from '../metrics/createMetrics.ts'
+import { type ModelRoutesOptions, registerModelRoutes } from '../models/http/registerModelRoutes.ts'
 import type { GatewayDatabase } from '../storage/GatewayDatabase.ts'
 import { appMissingPage } from './appMissingPage.ts'
 import { responseHeaders } from './isolationHeaders.ts'
@@ -28,6 +29,8 @@ export type HttpServerComponents = {
   logger: Logger
   metrics: GatewayMetrics
   database: GatewayDatabase
+  /** The model routes' registry and settings; without them no model routes exist. */
+  models?: ModelRoutesOptions | undefined
 }
 
 export type CreateHttpServerReturnType = FastifyInstance
@@ -108,6 +111,8 @@ export function createHttpServer(
     reply.type(metrics.registry.contentType).header('cache-control', 'no-store')
     return body
   })
+
+  if (components.models) app.register(registerModelRoutes, components.models)
 
   // The app's entry point answers any client, not only those that ask for HTML (curl, probes).
   app.get('/', (_request, reply) => serveIndex(reply))

@@ -22,4 +22,146 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'models',
+    // The model list (src/gateway/models). Manifest parts the registry derives at every start
+    // (input/output specs, known answers) live in <dataDir>/models/known-answers, not here.
+    up: `
+      CREATE TABLE models (
+        id TEXT PRIMARY KEY NOT NULL CHECK (length(id) = 66 AND id GLOB '0x*'),
+        name TEXT NOT NULL UNIQUE,
+        task TEXT NOT NULL,
+        description TEXT NOT NULL,
+        size INTEGER NOT NULL CHECK (size > 0),
+        origin TEXT NOT NULL CHECK (origin IN ('builtin', 'operator')),
+        file TEXT NOT NULL,
+        source TEXT NOT NULL,
+        comparison TEXT NOT NULL,
+        assets TEXT,
+        added_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+  {
+    version: 3,
+    name: 'job-network',
+    // Issue 4: API keys and their usage, the job queue, worker sessions, leases, results and
+    // delegation nonces. Times are integer ms since the epoch; tensors are canonical tensor-map
+    // bytes (src/protocol/hash), so stored inputs are exactly what input_hash covers.
+    up: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY NOT NULL,
+        name TEXT NOT NULL,
+        key_hash TEXT NOT NULL UNIQUE,
+        rate_per_second REAL NOT NULL CHECK (rate_per_second > 0),
+        burst INTEGER NOT NULL CHECK (burst >= 1),
+        daily_job_quota INTEGER CHECK (daily_job_quota IS NULL OR daily_job_quota >= 0),
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+
+      CREATE TABLE api_key_usage (
+        key_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        jobs INTEGER NOT NULL,
+        PRIMARY KEY (key_id, day)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE jobs (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        requester TEXT NOT NULL,
+        model_id TEXT NOT NULL,
+        input_hash TEXT NOT NULL,
+        output_names TEXT NOT NULL,
+        axes TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        redundancy INTEGER NOT NULL CHECK (redundancy >= 1),
+        max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),
+        state TEXT NOT NULL CHECK (state IN ('queued', 'leased', 'completed', 'failed', 'cancelled')),
+        active_leases INTEGER NOT NULL DEFAULT 0 CHECK (active_leases >= 0),
+        results INTEGER NOT NULL DEFAULT 0 CHECK (results >= 0),
+        leases_issued INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0,
+        failure_code TEXT,
+        failure_message TEXT,
+        created_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        CHECK (active_leases + results <= redundancy)
+      ) STRICT;
+      CREATE INDEX jobs_open ON jobs (state) WHERE state IN ('queued', 'leased');
+      -- Inputs apart from the job row: an UPDATE rewrites the whole row, and a job's state changes
+      -- several times while its inputs (up to 16 MiB) never do.
+      CREATE TABLE job_inputs (
+        seq INTEGER PRIMARY KEY REFERENCES jobs (seq),
+        inputs BLOB NOT NULL
+      ) STRICT;
+      CREATE INDEX jobs_requester ON jobs (requester, seq);
+
+      CREATE TABLE worker_sessions (
+        id TEXT PRIMARY KEY NOT NULL,
+        peer_id TEXT NOT NULL,
+        wallet TEXT,
+        partner TEXT,
+        session_key TEXT NOT NULL,
+        key_type TEXT NOT NULL,
+        delegation TEXT,
+        client_version TEXT NOT NULL,
+        connected_at INTEGER NOT NULL,
+        disconnected_at INTEGER,
+        end_code TEXT
+      ) STRICT;
+
+      CREATE TABLE job_leases (
+        id INTEGER PRIMARY KEY,
+        job_id TEXT NOT NULL REFERENCES jobs (id),
+        attempt INTEGER NOT NULL,
+        session_id TEXT NOT NULL REFERENCES worker_sessions (id),
+        worker_peer TEXT NOT NULL,
+        worker_identity TEXT NOT NULL,
+        wallet TEXT,
+        state TEXT NOT NULL
+          CHECK (state IN ('active', 'completed', 'expired', 'failed', 'released', 'cancelled')),
+        leased_at INTEGER NOT NULL,
+        deadline INTEGER NOT NULL,
+        ended_at INTEGER,
+        end_code TEXT
+      ) STRICT;
+      CREATE INDEX job_leases_job ON job_leases (job_id);
+      CREATE INDEX job_leases_active ON job_leases (state) WHERE state = 'active';
+      -- Replicas of one job go to distinct wallets (anonymous workers: distinct peers).
+      CREATE UNIQUE INDEX job_leases_distinct_worker ON job_leases (job_id, worker_identity)
+        WHERE state IN ('active', 'completed');
+
+      CREATE TABLE job_results (
+        lease_id INTEGER PRIMARY KEY REFERENCES job_leases (id),
+        job_id TEXT NOT NULL REFERENCES jobs (id),
+        session_id TEXT NOT NULL REFERENCES worker_sessions (id),
+        worker_peer TEXT NOT NULL,
+        worker_identity TEXT NOT NULL,
+        wallet TEXT,
+        partner TEXT,
+        session_key TEXT NOT NULL,
+        key_type TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        outputs BLOB NOT NULL,
+        output_hash TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        inference_us INTEGER NOT NULL,
+        total_us INTEGER NOT NULL,
+        queue_us INTEGER,
+        received_at INTEGER NOT NULL,
+        UNIQUE (job_id, worker_identity)
+      ) STRICT;
+
+      CREATE TABLE delegation_nonces (
+        nonce TEXT PRIMARY KEY NOT NULL,
+        issued_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        session_key TEXT
+      ) STRICT;
+    `,
+  },
 ]

@@ -192,10 +192,145 @@ export const errorCodes = {
     description: 'The job was cancelled (the worker stopped, paused or was told to drop it).',
   },
 
+  // Models: manifests, model bytes and the browser's model store.
+  MODEL_INVALID_ID: {
+    errorName: 'ModelError',
+    httpStatus: 400,
+    description: 'A model id must be 0x and 64 lowercase hex digits: the sha256 of the ONNX file.',
+  },
+  MODEL_NOT_FOUND: {
+    errorName: 'ModelError',
+    httpStatus: 404,
+    description: 'No model with this id (or asset with this name) is known here.',
+  },
+  MODEL_MANIFEST_INVALID: {
+    errorName: 'ModelManifestError',
+    httpStatus: 400,
+    description: 'A model manifest field is missing, unknown, of the wrong type or out of range.',
+  },
+  MODEL_INTEGRITY: {
+    errorName: 'ModelIntegrityError',
+    httpStatus: 502,
+    description:
+      'The downloaded bytes do not hash to the model id (or have the wrong size); they were discarded.',
+  },
+  MODEL_DOWNLOAD_FAILED: {
+    errorName: 'ModelError',
+    httpStatus: 502,
+    description: 'The model could not be downloaded (network failure or an error status).',
+  },
+  MODEL_DOWNLOAD_ABORTED: {
+    errorName: 'ModelError',
+    httpStatus: 409,
+    description: 'The download was aborted by its caller; nothing was cached.',
+  },
+  MODEL_DOWNLOAD_CAP_EXCEEDED: {
+    errorName: 'ModelDownloadCapError',
+    httpStatus: 413,
+    description:
+      "Downloading the model would exceed the contributor's cap on model storage; nothing was fetched.",
+  },
+  MODEL_STORAGE_QUOTA: {
+    errorName: 'ModelError',
+    httpStatus: 507,
+    description: 'Browser storage is full even after evicting least recently used models.',
+  },
+  MODEL_INVALID_ONNX: {
+    errorName: 'ModelError',
+    httpStatus: 400,
+    description: 'The bytes are not an ONNX model that onnxruntime can load.',
+  },
+  MODEL_UNSUPPORTED: {
+    errorName: 'ModelError',
+    httpStatus: 422,
+    description:
+      'The ONNX model loads, but the grid cannot carry it (non-tensor or unsupported types, or its known-answer run failed).',
+  },
+  MODEL_TOO_LARGE: {
+    errorName: 'ModelError',
+    httpStatus: 413,
+    description: 'The model file is larger than this gateway accepts for uploads.',
+  },
+  MODEL_NAME_TAKEN: {
+    errorName: 'ModelError',
+    httpStatus: 409,
+    description: 'Another model already has this name.',
+  },
+
   INTERNAL: {
     errorName: 'InternalError',
     httpStatus: 500,
     description: 'An unexpected failure; details are in the cause or the logs.',
+  },
+
+  // The browser inference engine (src/worker/engine): onnxruntime-web in a Web Worker. These
+  // cross the worker boundary serialized and are rebuilt as EngineError / WebGpuUnavailableError.
+  ENGINE_BACKEND_UNAVAILABLE: {
+    errorName: 'EngineError',
+    httpStatus: 503,
+    description:
+      'The backend asked for is not available in this browser, or did not pass its self-test for this model.',
+  },
+  ENGINE_RUNTIME_LOAD_FAILED: {
+    errorName: 'EngineError',
+    httpStatus: 503,
+    description: 'onnxruntime-web (its script or its WebAssembly binary) could not be loaded.',
+  },
+  ENGINE_SESSION_FAILED: {
+    errorName: 'EngineError',
+    httpStatus: 502,
+    description: 'onnxruntime-web could not create a session for the model on this backend.',
+  },
+  ENGINE_SELF_TEST_FAILED: {
+    errorName: 'EngineError',
+    httpStatus: 503,
+    description:
+      'No backend reproduced the model’s known-answer test; the model is not used on this device.',
+  },
+  ENGINE_MODEL_NOT_LOADED: {
+    errorName: 'EngineError',
+    httpStatus: 404,
+    description: 'The engine has no model with this id loaded (load it first, or it was unloaded).',
+  },
+  ENGINE_INPUT_MISMATCH: {
+    errorName: 'EngineError',
+    httpStatus: 400,
+    description:
+      'The inputs or output names of a run do not match the model manifest (names, dtypes, dims).',
+  },
+  ENGINE_INFERENCE_FAILED: {
+    errorName: 'EngineError',
+    httpStatus: 502,
+    description: 'onnxruntime-web failed while running the model.',
+  },
+  ENGINE_ABORTED: {
+    errorName: 'EngineError',
+    httpStatus: 409,
+    description:
+      'The call was aborted by its caller (a running inference finishes in the background; its result is dropped).',
+  },
+  ENGINE_WORKER_CRASHED: {
+    errorName: 'EngineError',
+    httpStatus: 503,
+    description:
+      'The engine’s Web Worker failed (it could not start, or threw); every pending call fails.',
+  },
+  ENGINE_DISPOSED: {
+    errorName: 'EngineError',
+    httpStatus: 503,
+    description: 'The engine was disposed; create a new one.',
+  },
+  ENGINE_INVALID_ARGUMENT: {
+    errorName: 'EngineError',
+    httpStatus: 400,
+    description:
+      'An engine call got an argument out of range (for example a duty cycle outside (0, 1]).',
+  },
+  WEBGPU_UNAVAILABLE: {
+    errorName: 'WebGpuUnavailableError',
+    httpStatus: 503,
+    description:
+      'WebGPU was asked for, but this browser exposes no WebGPU adapter (use WASM, or enable WebGPU).',
   },
 
   // ---- Gateway (Node) failures. Their classes live in src/gateway/errors; the codes live here so
@@ -293,10 +428,149 @@ export const errorCodes = {
     httpStatus: 415,
     description: 'The request body has a content type the route does not accept.',
   },
+  OPERATOR_API_DISABLED: {
+    errorName: 'OperatorAuthError',
+    httpStatus: 403,
+    description: 'Operator routes are disabled because no operator token is configured.',
+  },
+  OPERATOR_UNAUTHORIZED: {
+    errorName: 'OperatorAuthError',
+    httpStatus: 401,
+    description: 'The request does not carry the operator token (Authorization: Bearer <token>).',
+  },
   RANGE_NOT_SATISFIABLE: {
     errorName: 'HttpError',
     httpStatus: 416,
     description: 'The requested byte range lies outside the file.',
+  },
+  // ---- Job network (issue 4): the work protocol's session rules, result acceptance, the
+  // scheduler's terminal failures and the requester API. Classes live in src/gateway/errors/work.ts
+  // and src/gateway/errors/api.ts; workers read these codes from `error` and `ack` messages.
+
+  // Work-protocol sessions (gateway -> worker `error` messages, then the stream is closed).
+  WORK_HELLO_REQUIRED: {
+    errorName: 'WorkSessionError',
+    httpStatus: 400,
+    description: 'The first message on a work stream must be a hello.',
+  },
+  WORK_HELLO_TIMEOUT: {
+    errorName: 'WorkSessionError',
+    httpStatus: 408,
+    description: 'No hello arrived in time after the work stream opened.',
+  },
+  WORK_UNEXPECTED_MESSAGE: {
+    errorName: 'WorkSessionError',
+    httpStatus: 400,
+    description: 'The message type is not one a worker may send at this point (or a second hello).',
+  },
+  WORK_PEER_TIMEOUT: {
+    errorName: 'WorkSessionError',
+    httpStatus: 408,
+    description:
+      'Nothing (not even a heartbeat) arrived from the peer within the liveness timeout.',
+  },
+  WORK_SESSION_REPLACED: {
+    errorName: 'WorkSessionError',
+    httpStatus: 409,
+    description: 'A newer work stream from the same peer replaced this one.',
+  },
+  WORK_GATEWAY_STOPPING: {
+    errorName: 'WorkSessionError',
+    httpStatus: 503,
+    description: 'The gateway is shutting down; reconnect later.',
+  },
+  WORK_WORKER_DISCONNECTED: {
+    errorName: 'WorkSessionError',
+    httpStatus: 503,
+    description:
+      'The worker holding the lease disconnected before answering; the job was requeued.',
+  },
+
+  // Results the gateway does not accept (the `code` of an `ack` with accepted: false).
+  RESULT_NOT_LEASED: {
+    errorName: 'ResultRejectedError',
+    httpStatus: 409,
+    description:
+      'The result names a job that is not leased to this session (unknown, expired, answered or cancelled).',
+  },
+  RESULT_INPUT_MISMATCH: {
+    errorName: 'ResultRejectedError',
+    httpStatus: 422,
+    description: 'The result’s input hash differs from the hash of the job’s inputs.',
+  },
+  RESULT_HASH_MISMATCH: {
+    errorName: 'ResultRejectedError',
+    httpStatus: 422,
+    description: 'The result’s output hash differs from the hash of the outputs it carries.',
+  },
+  RESULT_OUTPUT_INVALID: {
+    errorName: 'ResultRejectedError',
+    httpStatus: 422,
+    description:
+      'The outputs are not the ones asked for, or their dtypes or dims do not match the manifest.',
+  },
+
+  // Scheduler: why a job ended without a result.
+  JOB_ATTEMPTS_EXHAUSTED: {
+    errorName: 'JobFailedError',
+    httpStatus: 502,
+    description:
+      'Every allowed attempt failed (lease expiry, disconnect or worker error); see the last cause.',
+  },
+
+  // Requester HTTP API.
+  API_KEY_MISSING: {
+    errorName: 'ApiKeyError',
+    httpStatus: 401,
+    description: 'The request carries no API key (Authorization: Bearer <key>).',
+  },
+  API_KEY_INVALID: {
+    errorName: 'ApiKeyError',
+    httpStatus: 401,
+    description: 'The API key is unknown or revoked.',
+  },
+  RATE_LIMITED: {
+    errorName: 'RateLimitError',
+    httpStatus: 429,
+    description:
+      'Too many requests for this API key; retry after the number of seconds in Retry-After.',
+  },
+  QUOTA_EXCEEDED: {
+    errorName: 'RateLimitError',
+    httpStatus: 429,
+    description: 'The API key has used its daily job quota; it renews at 00:00 UTC.',
+  },
+  JOB_REQUEST_INVALID: {
+    errorName: 'JobRequestError',
+    httpStatus: 400,
+    description:
+      'The job request is malformed: a field is missing, unknown, of the wrong type or out of range.',
+  },
+  JOB_UNKNOWN_MODEL: {
+    errorName: 'JobRequestError',
+    httpStatus: 422,
+    description: 'The job names a model this gateway does not serve.',
+  },
+  JOB_INPUT_MISMATCH: {
+    errorName: 'JobRequestError',
+    httpStatus: 422,
+    description:
+      'The job’s inputs or output names do not match the model manifest (names, dtypes, dims).',
+  },
+  JOB_TOO_LARGE: {
+    errorName: 'JobRequestError',
+    httpStatus: 413,
+    description: 'The job’s inputs (or the batch) are larger than the gateway accepts.',
+  },
+  JOB_NOT_FOUND: {
+    errorName: 'JobRequestError',
+    httpStatus: 404,
+    description: 'No job with this id belongs to this API key.',
+  },
+  JOB_NOT_CANCELLABLE: {
+    errorName: 'JobRequestError',
+    httpStatus: 409,
+    description: 'The job has already completed, failed or been cancelled.',
   },
 } as const satisfies Record<string, ErrorCodeInfo>
 

@@ -2,10 +2,16 @@ import { BaseError, type BaseErrorParameters, type ErrorDetails } from './BaseEr
 import { type ErrorCode, type ErrorName, errorCodes, isErrorCode } from './codes'
 import { DecodeError } from './DecodeError'
 import { EncodeError } from './EncodeError'
+import { EngineError } from './EngineError.ts'
 import { InternalError } from './InternalError'
 import { JobError } from './JobError'
+import { ModelDownloadCapError } from './ModelDownloadCapError.ts'
+import { ModelError } from './ModelError.ts'
+import { ModelIntegrityError } from './ModelIntegrityError.ts'
+import { ModelManifestError } from './ModelManifestError.ts'
 import { SignatureError } from './SignatureError'
 import { TensorError } from './TensorError'
+import { WebGpuUnavailableError } from './WebGpuUnavailableError.ts'
 
 type ErrorFactory = (message: string, parameters: BaseErrorParameters) => BaseError
 
@@ -19,6 +25,15 @@ const factories: Partial<Record<ErrorName, ErrorFactory>> = {
   SignatureError: (message, parameters) => new SignatureError(message, parameters as never),
   JobError: (message, parameters) => new JobError(message, parameters as never),
   InternalError: (message, parameters) => new InternalError(message, parameters as never),
+  EngineError: (message, parameters) => new EngineError(message, parameters as never),
+  WebGpuUnavailableError: (message, parameters) =>
+    new WebGpuUnavailableError(message, parameters as never),
+  ModelError: (message, parameters) => new ModelError(message, parameters as never),
+  ModelIntegrityError: (message, parameters) =>
+    new ModelIntegrityError(message, parameters as never),
+  ModelManifestError: (message, parameters) => new ModelManifestError(message, parameters as never),
+  ModelDownloadCapError: (message, parameters) =>
+    new ModelDownloadCapError(message, parameters as never),
 }
 
 export type DeserializeErrorReturnType = BaseError

@@ -1,0 +1,178 @@
+import { isIP } from 'node:net'
+import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { multiaddr } from '@multiformats/multiaddr'
+import { ConfigError } from '../errors/config.ts'
+import type { GatewayNodeConfig, IceServer } from '../p2p/createGatewayNode.ts'
+import { configOptions } from './configOptions.ts'
+
+/** Settings of the job network (issue 4), read from the same flags and variables as the rest. */
+export type JobNetworkConfig = {
+  p2p: GatewayNodeConfig
+  leaseMs: number
+  maxAttempts: number
+  heartbeatMs: number
+  maxWorkerSlots: number
+  chainId: number
+  /** Origins a delegation may name; undefined: derive from the public or listening URL. */
+  gridOrigins: string[] | undefined
+  apiMaxBodyBytes: number
+  apiMaxWaitSeconds: number
+}
+
+export type ParseJobNetworkConfigParameters = {
+  args: readonly string[]
+  env?: Readonly<Record<string, string | undefined>> | undefined
+  /** The HTTP --host: the default listeners bind the same interface. */
+  host: string
+}
+
+type OptionKey = keyof typeof configOptions
+type Raw = { raw: string; source: string } | undefined
+
+const parseArgsOptions = Object.fromEntries(
+  Object.values(configOptions).map((spec) => [
+    spec.flag,
+    {
+      type: 'value' in spec ? 'string' : 'boolean',
+      ...('short' in spec ? { short: spec.short } : {}),
+    },
+  ]),
+) as NonNullable<ParseArgsConfig['options']>
+
+/**
+ * Reads the job network's options (see the "Job network" section of configOptions.ts): a flag
+ * wins over its variable, which wins over the default. Unknown flags were already refused by
+ * parseConfig, which reads the same table. Throws a ConfigError naming the setting.
+ */
+export function parseJobNetworkConfig(
+  parameters: ParseJobNetworkConfigParameters,
+): JobNetworkConfig {
+  const env = parameters.env ?? {}
+  let values: Record<string, unknown>
+  try {
+    ;({ values } = parseArgs({
+      args: [...parameters.args],
+      options: parseArgsOptions,
+      strict: true,
+      allowPositionals: false,
+    }))
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error), {
+      code: 'CONFIG_INVALID_VALUE',
+      cause: error,
+    })
+  }
+  const read = (key: OptionKey): Raw => {
+    const spec = configOptions[key]
+    const flagValue = values[spec.flag]
+    if (typeof flagValue === 'string') return { raw: flagValue, source: `--${spec.flag}` }
+    const envName = 'env' in spec ? spec.env : undefined
+    const envValue = envName ? env[envName] : undefined
+    if (envName && envValue !== undefined && envValue !== '')
+      return { raw: envValue, source: envName }
+    return undefined
+  }
+  const int = (key: OptionKey, fallback: number, min: number, max: number) =>
+    integer(read(key), min, max) ?? fallback
+
+  const listenHost = listenHostOf(parameters.host)
+  const wsPort = int('p2pWsPort', 8701, 0, 65_535)
+  const webrtcPort = int('p2pWebrtcPort', 8702, 0, 65_535)
+  const family = isIP(listenHost) === 6 ? 'ip6' : 'ip4'
+  const listen = multiaddrList(read('p2pListen')) ?? [
+    `/${family}/${listenHost}/tcp/${wsPort}/ws`,
+    `/${family}/${listenHost}/udp/${webrtcPort}/webrtc-direct`,
+  ]
+  const heartbeatMs = int('heartbeatMs', 10_000, 100, 600_000)
+  return {
+    p2p: {
+      listen,
+      announce: multiaddrList(read('p2pAnnounce')) ?? [],
+      iceServers: iceServers(read('iceServers')),
+      maxConnections: int('p2pMaxConnections', 2048, 1, 1_000_000),
+      inboundConnectionsPerHostPerSecond: int('p2pInboundRate', 20, 1, 1_000_000),
+      maxPendingInboundConnections: 256,
+      relay: {
+        maxReservations: int('relayMaxReservations', 1024, 0, 1_000_000),
+        reservationTtlMs: 2 * 60 * 60_000,
+        durationLimitMs: int('relayDurationLimitMs', 120_000, 1000, 86_400_000),
+        dataLimitBytes: int('relayDataLimitBytes', 1_048_576, 1024, 2 ** 40),
+        maxInboundHopStreams: 64,
+      },
+    },
+    leaseMs: int('leaseMs', 30_000, 100, 86_400_000),
+    maxAttempts: int('maxAttempts', 3, 1, 100),
+    heartbeatMs,
+    maxWorkerSlots: int('maxWorkerSlots', 16, 1, 256),
+    chainId: int('chainId', 31_337, 1, Number.MAX_SAFE_INTEGER),
+    gridOrigins: origins(read('gridOrigins')),
+    apiMaxBodyBytes: int('apiMaxBodyMib', 64, 1, 2047) * 1024 * 1024,
+    apiMaxWaitSeconds: int('apiMaxWaitS', 60, 0, 3600),
+  }
+}
+
+/** libp2p listens on addresses, not names: `localhost` means loopback, other names every interface. */
+function listenHostOf(host: string): string {
+  if (isIP(host) !== 0) return host
+  return host === 'localhost' ? '127.0.0.1' : '0.0.0.0'
+}
+
+function invalid(raw: NonNullable<Raw>, expectation: string): ConfigError {
+  return new ConfigError(`${raw.source} must be ${expectation}; got "${raw.raw}".`, {
+    code: 'CONFIG_INVALID_VALUE',
+    source: raw.source,
+    value: raw.raw,
+  })
+}
+
+function integer(raw: Raw, min: number, max: number): number | undefined {
+  if (!raw) return undefined
+  const value = /^\d{1,16}$/.test(raw.raw) ? Number(raw.raw) : Number.NaN
+  if (!(value >= min && value <= max)) throw invalid(raw, `a whole number from ${min} to ${max}`)
+  return value
+}
+
+function list(raw: Raw): string[] | undefined {
+  if (!raw) return undefined
+  return raw.raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+}
+
+function multiaddrList(raw: Raw): string[] | undefined {
+  const items = list(raw)
+  if (!raw || !items) return undefined
+  for (const item of items) {
+    try {
+      multiaddr(item)
+    } catch {
+      throw invalid(raw, 'comma-separated multiaddrs such as /ip4/0.0.0.0/tcp/8701/ws')
+    }
+  }
+  return items
+}
+
+function iceServers(raw: Raw): IceServer[] {
+  const items = list(raw)
+  if (!raw || !items) return []
+  for (const item of items)
+    if (!/^(stun|stuns|turn|turns):\S+$/.test(item))
+      throw invalid(raw, 'comma-separated stun:, stuns:, turn: or turns: URLs')
+  return [{ urls: items }]
+}
+
+function origins(raw: Raw): string[] | undefined {
+  const items = list(raw)
+  if (!raw || !items) return undefined
+  return items.map((item) => {
+    const url = URL.canParse(item) ? new URL(item) : undefined
+    if (
+      !url ||
+      (url.protocol !== 'http:' && url.protocol !== 'https:') ||
+      url.origin !== item.replace(/\/$/, '')
+    )
+      throw invalid(raw, 'comma-separated origins such as https://grid.example.org')
+    return url.origin
+  })
+}

@@ -1,0 +1,205 @@
+import type { Database } from 'better-sqlite3'
+import type { FastifyInstance } from 'fastify'
+import type { Registry } from 'prom-client'
+import { type ApiKeyStore, createSqliteApiKeyStore } from './api/ApiKeyStore.ts'
+import { createRateLimiter } from './api/createRateLimiter.ts'
+import { openApiDocument } from './api/openApiDocument.ts'
+import { registerApiKeyRoutes } from './api/registerApiKeyRoutes.ts'
+import { registerJobRoutes } from './api/registerJobRoutes.ts'
+import {
+  type NetworkInfo,
+  registerNetworkRoutes,
+  toNetworkInfo,
+} from './api/registerNetworkRoutes.ts'
+import type { JobNetworkConfig } from './config/parseJobNetworkConfig.ts'
+import { type Logger, namespacedLogger } from './logging/createLogger.ts'
+import {
+  createJobNetworkMetrics,
+  type JobNetworkMetrics,
+} from './metrics/createJobNetworkMetrics.ts'
+import { createGatewayNode, type GatewayNode } from './p2p/createGatewayNode.ts'
+import { loadOrCreateNodeIdentity } from './p2p/loadOrCreateNodeIdentity.ts'
+import type { Startable } from './Startable.ts'
+import { createScheduler, type Scheduler } from './scheduler/createScheduler.ts'
+import { createSqliteJobStore } from './scheduler/createSqliteJobStore.ts'
+import type { JobStore } from './scheduler/JobStore.ts'
+import type { ModelCatalog } from './scheduler/ModelCatalog.ts'
+import { createWorkProtocol, type WorkProtocol } from './work/createWorkProtocol.ts'
+import { createSqliteDelegationNonces, type DelegationNonces } from './work/DelegationNonces.ts'
+
+export type JobNetworkComponents = {
+  config: JobNetworkConfig
+  /** Where the libp2p identity (peer key, WebRTC certificate) is kept: the gateway's data dir. */
+  dataDir: string
+  /** The gateway's SQLite handle (migrated: the job network's tables exist). */
+  sqlite: Database
+  catalog: ModelCatalog
+  logger: Logger
+  /** The gateway's Prometheus registry. */
+  registry: Registry
+  version: string
+  /** Origins delegations may name when the config lists none (known once HTTP listens). */
+  defaultOrigins: () => string[]
+  /** Enables the operator API-key routes (/v1/operator/api-keys). */
+  operatorToken?: string | undefined
+  now?: (() => number) | undefined
+}
+
+export type JobNetwork = Startable & {
+  /** Adds the requester API and /v1/network to the gateway's HTTP server (before it listens). */
+  registerRoutes(app: FastifyInstance): void
+  networkInfo(): NetworkInfo
+  /** Throws before start(). */
+  node(): GatewayNode
+  readonly scheduler: Scheduler
+  readonly store: JobStore
+  readonly apiKeys: ApiKeyStore
+  readonly nonces: DelegationNonces
+  readonly metrics: JobNetworkMetrics
+  readonly work: WorkProtocol
+}
+
+export type CreateJobNetworkReturnType = JobNetwork
+
+/** Largest total of input bytes per job (the assignment must also fit one 32 MiB frame). */
+export const MAX_JOB_INPUT_BYTES = 16 * 1024 * 1024
+export const MAX_BATCH_JOBS = 1000
+export const MAX_REDUNDANCY = 8
+
+/**
+ * The job network as one service (issue 4): the libp2p host, the scheduler over SQLite, the work
+ * protocol and the requester API, wired from injected components. Start order: scheduler (so
+ * leases a previous run left are requeued first), work protocol handler, then the node starts
+ * listening; stop runs the other way, telling workers the gateway is stopping.
+ */
+export function createJobNetwork(components: JobNetworkComponents): CreateJobNetworkReturnType {
+  const { config, sqlite, catalog, registry } = components
+  const logger = namespacedLogger(components.logger, 'gateway:network')
+  const now = components.now ?? Date.now
+  const metrics = createJobNetworkMetrics(registry)
+  const store = createSqliteJobStore(sqlite)
+  const apiKeys = createSqliteApiKeyStore(sqlite)
+  const nonces = createSqliteDelegationNonces({ db: sqlite })
+  const scheduler = createScheduler(
+    { leaseMs: config.leaseMs },
+    { store, logger: components.logger, metrics, now },
+  )
+  const origins = () => config.gridOrigins ?? components.defaultOrigins()
+  let gatewayNode: GatewayNode | undefined
+  let started = false
+
+  const registrar = {
+    handle: (...args: Parameters<GatewayNode['handle']>) => requireNode().handle(...args),
+    unhandle: (protocol: string) => requireNode().unhandle(protocol),
+  }
+  const work = createWorkProtocol(
+    {
+      heartbeatIntervalMs: config.heartbeatMs,
+      peerTimeoutMs: 3 * config.heartbeatMs,
+      helloTimeoutMs: Math.max(5_000, config.heartbeatMs),
+      maxSlotsPerWorker: config.maxWorkerSlots,
+      allowedOrigins: origins,
+      chainId: config.chainId,
+    },
+    { registrar, scheduler, store, catalog, nonces, logger: components.logger, metrics, now },
+  )
+
+  function requireNode(): GatewayNode {
+    if (!gatewayNode) throw new Error('The job network has not started: await start() first.')
+    return gatewayNode
+  }
+
+  function networkInfo(): NetworkInfo {
+    const node = requireNode()
+    return toNetworkInfo({
+      peerId: node.peerId.toString(),
+      multiaddrs: node.getMultiaddrs().map((ma) => ma.toString()),
+      chainId: config.chainId,
+      origins: origins(),
+    })
+  }
+
+  return {
+    scheduler,
+    store,
+    apiKeys,
+    nonces,
+    metrics,
+    work,
+    networkInfo,
+    node: requireNode,
+    isStarted: () => started,
+
+    registerRoutes(app) {
+      registerNetworkRoutes(app, { networkInfo, nonces, now })
+      registerApiKeyRoutes(app, { apiKeys, operatorToken: components.operatorToken, now })
+      registerJobRoutes(
+        app,
+        {
+          maxBodyBytes: config.apiMaxBodyBytes,
+          maxInputBytes: MAX_JOB_INPUT_BYTES,
+          maxBatchJobs: MAX_BATCH_JOBS,
+          maxWaitSeconds: config.apiMaxWaitSeconds,
+          maxRedundancy: MAX_REDUNDANCY,
+          defaultMaxAttempts: config.maxAttempts,
+          maxAttemptsLimit: 100,
+        },
+        { scheduler, catalog, apiKeys, rateLimiter: createRateLimiter(), now },
+      )
+      const document = openApiDocument({
+        version: components.version,
+        maxBatchJobs: MAX_BATCH_JOBS,
+        maxWaitSeconds: config.apiMaxWaitSeconds,
+        maxRedundancy: MAX_REDUNDANCY,
+        maxAttempts: 100,
+      })
+      app.get('/v1/openapi.json', async () => document)
+    },
+
+    async start() {
+      if (started) return
+      const identity = await loadOrCreateNodeIdentity({ dataDir: components.dataDir })
+      if (identity.created.length > 0)
+        logger.info({ created: identity.created }, 'p2p identity created')
+      gatewayNode = await createGatewayNode({
+        config: config.p2p,
+        privateKey: identity.privateKey,
+        certificate: identity.certificate,
+        start: false,
+      })
+      try {
+        await scheduler.start()
+        await work.start()
+        await gatewayNode.start()
+      } catch (error) {
+        await work.stop().catch(() => undefined)
+        await Promise.resolve(gatewayNode.stop()).catch(() => undefined)
+        await scheduler.stop().catch(() => undefined)
+        gatewayNode = undefined
+        throw error
+      }
+      started = true
+      logger.info(
+        {
+          peerId: gatewayNode.peerId.toString(),
+          multiaddrs: gatewayNode.getMultiaddrs().map((ma) => ma.toString()),
+          certificateExpires: new Date(identity.certificateNotAfter).toISOString(),
+        },
+        'p2p listening',
+      )
+    },
+
+    async stop() {
+      if (!started) return
+      started = false
+      await work
+        .stop()
+        .catch((error: unknown) => logger.error({ err: error }, 'work protocol stop failed'))
+      await Promise.resolve(gatewayNode?.stop()).catch((error: unknown) =>
+        logger.error({ err: error }, 'libp2p stop failed'),
+      )
+      await scheduler.stop()
+      gatewayNode = undefined
+    },
+  }
+}

@@ -1,0 +1,116 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+
+export type SchedulerGaugeSource = () => {
+  workers: number
+  freeSlots: number
+  queued: number
+  leased: number
+  activeLeases: number
+}
+
+export type JobNetworkMetrics = {
+  jobsSubmitted: Counter
+  jobsCompleted: Counter
+  jobsFailed: Counter
+  jobsCancelled: Counter
+  leasesCreated: Counter
+  leaseExpiries: Counter
+  resultsAccepted: Counter
+  resultsRejected: Counter<'code'>
+  /** From submission to the result that completed the job. */
+  resultLatencySeconds: Histogram
+  workSessionsClosed: Counter<'code'>
+  protocolErrors: Counter<'code'>
+  /** Wires the gauges (workers connected, jobs queued/leased...) to the scheduler's state. */
+  setSchedulerSource(source: SchedulerGaugeSource): void
+}
+
+/**
+ * The job network's Prometheus series, registered on the gateway's registry. Gauges are read from
+ * the scheduler at scrape time, so they cost nothing between scrapes.
+ */
+export function createJobNetworkMetrics(registry: Registry): JobNetworkMetrics {
+  let source: SchedulerGaugeSource | undefined
+  const read = () => source?.()
+  const registers = [registry]
+
+  new Gauge({
+    name: 'inference_grid_workers_connected',
+    help: 'Workers with an open work-protocol session (after hello).',
+    registers,
+    collect() {
+      this.set(read()?.workers ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'inference_grid_worker_free_slots',
+    help: 'Job slots free across connected workers.',
+    registers,
+    collect() {
+      this.set(read()?.freeSlots ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'inference_grid_jobs',
+    help: 'Open jobs by state: queued (needs a lease) or leased (every replica out or answered).',
+    labelNames: ['state'],
+    registers,
+    collect() {
+      const stats = read()
+      this.set({ state: 'queued' }, stats?.queued ?? 0)
+      this.set({ state: 'leased' }, stats?.leased ?? 0)
+    },
+  })
+  new Gauge({
+    name: 'inference_grid_leases_active',
+    help: 'Leases held by workers right now.',
+    registers,
+    collect() {
+      this.set(read()?.activeLeases ?? 0)
+    },
+  })
+
+  const counter = (name: string, help: string) => new Counter({ name, help, registers })
+  return {
+    jobsSubmitted: counter('inference_grid_jobs_submitted_total', 'Jobs accepted from requesters.'),
+    jobsCompleted: counter(
+      'inference_grid_jobs_completed_total',
+      'Jobs completed (every replica answered).',
+    ),
+    jobsFailed: counter('inference_grid_jobs_failed_total', 'Jobs failed after their attempts.'),
+    jobsCancelled: counter('inference_grid_jobs_cancelled_total', 'Jobs cancelled by requesters.'),
+    leasesCreated: counter('inference_grid_leases_total', 'Leases given to workers.'),
+    leaseExpiries: counter(
+      'inference_grid_lease_expiries_total',
+      'Leases that ran out before a result arrived.',
+    ),
+    resultsAccepted: counter('inference_grid_results_accepted_total', 'Results accepted.'),
+    resultsRejected: new Counter({
+      name: 'inference_grid_results_rejected_total',
+      help: 'Results refused, by the code sent back in the ack.',
+      labelNames: ['code'],
+      registers,
+    }),
+    resultLatencySeconds: new Histogram({
+      name: 'inference_grid_result_latency_seconds',
+      help: 'Time from a job’s submission to the result that completed it.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    workSessionsClosed: new Counter({
+      name: 'inference_grid_work_sessions_closed_total',
+      help: 'Work-protocol sessions ended, by reason code (none: closed by the worker).',
+      labelNames: ['code'],
+      registers,
+    }),
+    protocolErrors: new Counter({
+      name: 'inference_grid_protocol_errors_total',
+      help: 'Malformed or out-of-order frames from workers, by error code.',
+      labelNames: ['code'],
+      registers,
+    }),
+    setSchedulerSource(next) {
+      source = next
+    },
+  }
+}

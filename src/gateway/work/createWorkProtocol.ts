@@ -1,0 +1,184 @@
+import type { Connection, Stream, StreamHandlerOptions } from '@libp2p/interface'
+import { createGridDomain } from '../../protocol/eip712/createGridDomain.ts'
+import { MAX_MESSAGE_BYTES } from '../../protocol/limits.ts'
+import { WORK_PROTOCOL_ID } from '../../protocol/workProtocolId.ts'
+import { WorkSessionError } from '../errors/work.ts'
+import { type Logger, namespacedLogger } from '../logging/createLogger.ts'
+import type { JobNetworkMetrics } from '../metrics/createJobNetworkMetrics.ts'
+import type { Startable } from '../Startable.ts'
+import type { Scheduler } from '../scheduler/createScheduler.ts'
+import type { JobStore } from '../scheduler/JobStore.ts'
+import type { ModelCatalog } from '../scheduler/ModelCatalog.ts'
+import { createWorkerSession, type WorkerSession } from './createWorkerSession.ts'
+import type { DelegationNonces } from './DelegationNonces.ts'
+
+export type WorkProtocolInit = {
+  /** How often the gateway sends each worker a heartbeat. */
+  heartbeatIntervalMs: number
+  /** A worker that sends nothing for this long is disconnected and its jobs requeued. */
+  peerTimeoutMs: number
+  /** A stream that sends no hello within this long is closed. */
+  helloTimeoutMs: number
+  maxSlotsPerWorker: number
+  /** Largest frame, either way. Default MAX_MESSAGE_BYTES (32 MiB). */
+  maxMessageBytes?: number | undefined
+  /** Origins a delegation may name (read at each hello: the listening URL is known late). */
+  allowedOrigins: () => readonly string[]
+  chainId: number
+  maxDelegationLifetimeSeconds?: number | undefined
+}
+
+/** The part of a libp2p node the protocol needs: registering its stream handler. */
+export type ProtocolRegistrar = {
+  handle(
+    protocol: string,
+    handler: (stream: Stream, connection: Connection) => void | Promise<void>,
+    options?: StreamHandlerOptions,
+  ): Promise<void>
+  unhandle(protocol: string): Promise<void>
+}
+
+export type WorkProtocolComponents = {
+  registrar: ProtocolRegistrar
+  scheduler: Scheduler
+  store: Pick<JobStore, 'recordSession' | 'endSession'>
+  catalog: ModelCatalog
+  nonces: DelegationNonces
+  logger: Logger
+  metrics: JobNetworkMetrics
+  now?: (() => number) | undefined
+}
+
+export type WorkProtocol = Startable & {
+  /** Sessions that said a verified hello. */
+  activeSessions(): number
+}
+
+export type CreateWorkProtocolReturnType = WorkProtocol
+
+/**
+ * The gateway end of the work protocol (`/inference-grid/work/1.0.0`): one session per inbound
+ * stream (createWorkerSession), at most one active session per peer (a newer stream from the
+ * same peer replaces the older), and one timer that sends heartbeats and disconnects workers
+ * that went silent. Only direct connections: a relayed (limited) connection cannot carry jobs.
+ */
+export function createWorkProtocol(
+  init: WorkProtocolInit,
+  components: WorkProtocolComponents,
+): CreateWorkProtocolReturnType {
+  const logger = namespacedLogger(components.logger, 'gateway:work')
+  const now = components.now ?? Date.now
+  const sessions = new Set<WorkerSession>()
+  const activeByPeer = new Map<string, WorkerSession>()
+  const domain = createGridDomain({ chainId: init.chainId })
+  let started = false
+  let timer: ReturnType<typeof setInterval> | undefined
+  let heartbeatSeq = 0
+
+  const settings = {
+    helloTimeoutMs: init.helloTimeoutMs,
+    maxSlotsPerWorker: init.maxSlotsPerWorker,
+    maxMessageBytes: init.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+    allowedOrigins: init.allowedOrigins,
+    chainId: init.chainId,
+    domain,
+    maxDelegationLifetimeSeconds: init.maxDelegationLifetimeSeconds,
+  }
+
+  function handler(stream: Stream, connection: Connection): void {
+    if (!started) {
+      stream.abort(new Error('The gateway is stopping.'))
+      return
+    }
+    const session = createWorkerSession(stream, connection, settings, {
+      scheduler: components.scheduler,
+      store: components.store,
+      catalog: components.catalog,
+      nonces: components.nonces,
+      logger,
+      metrics: components.metrics,
+      now,
+      onActive(active) {
+        const previous = activeByPeer.get(active.peerId)
+        activeByPeer.set(active.peerId, active)
+        if (previous && previous !== active) {
+          void previous.close({
+            error: new WorkSessionError('A newer work stream from this peer replaced this one.', {
+              code: 'WORK_SESSION_REPLACED',
+            }),
+            code: 'WORK_SESSION_REPLACED',
+            countsAsFailure: false,
+            disconnect: false,
+          })
+        }
+      },
+      onClosed(closed) {
+        sessions.delete(closed)
+        if (activeByPeer.get(closed.peerId) === closed) activeByPeer.delete(closed.peerId)
+      },
+    })
+    sessions.add(session)
+  }
+
+  function tick(): void {
+    const at = now()
+    const seq = heartbeatSeq++
+    for (const session of sessions) {
+      if (!session.isActive()) continue
+      if (at - session.lastReceivedAt() > init.peerTimeoutMs) {
+        logger.info({ peerId: session.peerId, sessionId: session.id }, 'worker went silent')
+        void session.close({
+          error: new WorkSessionError(`Nothing arrived for ${init.peerTimeoutMs} ms.`, {
+            code: 'WORK_PEER_TIMEOUT',
+          }),
+          code: 'WORK_PEER_TIMEOUT',
+          countsAsFailure: true,
+          disconnect: true,
+        })
+        continue
+      }
+      session.heartbeat(seq)
+    }
+  }
+
+  return {
+    isStarted: () => started,
+    activeSessions: () => activeByPeer.size,
+
+    async start() {
+      if (started) return
+      await components.registrar.handle(WORK_PROTOCOL_ID, handler, {
+        // A worker keeps one stream; a second is allowed so a reconnect can replace a stale one.
+        maxInboundStreams: 2,
+      })
+      started = true
+      timer = setInterval(
+        tick,
+        Math.max(10, Math.min(init.heartbeatIntervalMs, init.peerTimeoutMs / 3)),
+      )
+      logger.info(
+        { protocol: WORK_PROTOCOL_ID, heartbeatIntervalMs: init.heartbeatIntervalMs },
+        'work protocol ready',
+      )
+    },
+
+    async stop() {
+      if (!started) return
+      started = false
+      if (timer) clearInterval(timer)
+      await components.registrar.unhandle(WORK_PROTOCOL_ID).catch(() => undefined)
+      await Promise.all(
+        [...sessions].map((session) =>
+          session.close({
+            error: new WorkSessionError('The gateway is shutting down.', {
+              code: 'WORK_GATEWAY_STOPPING',
+            }),
+            code: 'WORK_GATEWAY_STOPPING',
+            countsAsFailure: false,
+            disconnect: false,
+          }),
+        ),
+      )
+    },
+  }
+}

@@ -1,0 +1,459 @@
+import { randomUUID } from 'node:crypto'
+import type { Connection, Stream } from '@libp2p/interface'
+import type { Address } from 'viem'
+import { createMessageChannel, type MessageChannel } from '../../p2p/createMessageChannel.ts'
+import type { GridDomain } from '../../protocol/eip712/createGridDomain.ts'
+import { BaseError } from '../../protocol/errors/BaseError.ts'
+import { JobError } from '../../protocol/errors/JobError.ts'
+import { serializeError } from '../../protocol/errors/serializeError.ts'
+import {
+  type AssignMessage,
+  type HelloMessage,
+  type Message,
+  type ModelId,
+  PROTOCOL_VERSION,
+  type ResultMessage,
+} from '../../protocol/messages.ts'
+import { WorkSessionError } from '../errors/work.ts'
+import type { Logger } from '../logging/createLogger.ts'
+import type { JobNetworkMetrics } from '../metrics/createJobNetworkMetrics.ts'
+import type { ModelFit, Scheduler, SchedulerWorker } from '../scheduler/createScheduler.ts'
+import type { JobStore } from '../scheduler/JobStore.ts'
+import type { ModelCatalog } from '../scheduler/ModelCatalog.ts'
+import { checkResult } from './checkResult.ts'
+import type { DelegationNonces } from './DelegationNonces.ts'
+import { type VerifiedHello, verifyHello } from './verifyHello.ts'
+
+export type WorkerSessionSettings = {
+  helloTimeoutMs: number
+  /** A worker may hold at most this many jobs, whatever it advertises. */
+  maxSlotsPerWorker: number
+  maxMessageBytes: number
+  allowedOrigins: () => readonly string[]
+  chainId: number
+  domain: GridDomain
+  maxDelegationLifetimeSeconds?: number | undefined
+}
+
+export type WorkerSessionComponents = {
+  scheduler: Scheduler
+  store: Pick<JobStore, 'recordSession' | 'endSession'>
+  catalog: ModelCatalog
+  nonces: DelegationNonces
+  logger: Logger
+  metrics: JobNetworkMetrics
+  now: () => number
+  /** Called once the hello verified (the protocol retires an older session of the peer). */
+  onActive(session: WorkerSession): void
+  onClosed(session: WorkerSession): void
+}
+
+export type WorkerSession = SchedulerWorker & {
+  readonly connection: Connection
+  /** Milliseconds since the epoch when the last message arrived. */
+  lastReceivedAt(): number
+  isActive(): boolean
+  /** Sends a heartbeat (from the protocol's shared timer). */
+  heartbeat(seq: number): void
+  /**
+   * Ends the session. With an error code the worker is told why first. `disconnect` also closes
+   * the connection (a peer that broke the protocol); `countsAsFailure` decides whether the jobs it
+   * held count as failed attempts.
+   */
+  close(reason?: CloseReason): Promise<void>
+  /** Settles when the read loop has ended and the scheduler has forgotten this worker. */
+  readonly done: Promise<void>
+}
+
+export type CloseReason = {
+  error?: BaseError | undefined
+  /** Error code recorded for the session and its leases. */
+  code: string
+  countsAsFailure: boolean
+  disconnect: boolean
+}
+
+/** Worker error codes that say the job cannot run on this worker, not that the job is bad. */
+const unavailableCodes = new Set(['JOB_MODEL_UNAVAILABLE', 'JOB_BACKEND_UNAVAILABLE'])
+
+/**
+ * One worker's work stream, gateway side: the hello (verified before anything else is accepted),
+ * then slots, results, errors and heartbeats in; assignments, acks and errors out. A frame that is
+ * not a valid message, or a message a worker may not send, gets an `error` back and the peer is
+ * disconnected; nothing it sent reaches the scheduler unchecked, and other sessions are unaffected.
+ */
+export function createWorkerSession(
+  stream: Stream,
+  connection: Connection,
+  settings: WorkerSessionSettings,
+  components: WorkerSessionComponents,
+): WorkerSession {
+  const { scheduler, catalog, metrics, now } = components
+  const id = randomUUID()
+  const peerId = connection.remotePeer.toString()
+  const logger = components.logger.child({ sessionId: id, peerId })
+  const channel: MessageChannel = createMessageChannel(stream, {
+    maxMessageBytes: settings.maxMessageBytes,
+  })
+  let state: 'hello' | 'active' | 'closing' | 'closed' = 'hello'
+  let verified: VerifiedHello | undefined
+  let identity = `peer:${peerId}`
+  let cached = new Set<string>()
+  /** Models each backend failed the self-test for; a model failed on every backend is skipped. */
+  let backends: { backend: string; failed: Set<string> }[] = []
+  const unavailable = new Set<string>()
+  let lastReceived = now()
+  let closing: Promise<void> | undefined
+  let resolveDone: () => void = () => undefined
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve
+  })
+
+  const helloTimer = setTimeout(() => {
+    void session.close({
+      error: new WorkSessionError(`No hello within ${settings.helloTimeoutMs} ms.`, {
+        code: 'WORK_HELLO_TIMEOUT',
+      }),
+      code: 'WORK_HELLO_TIMEOUT',
+      countsAsFailure: false,
+      disconnect: true,
+    })
+  }, settings.helloTimeoutMs)
+
+  function send(message: Message): boolean {
+    if (state === 'closed' || state === 'closing') return false
+    try {
+      channel.send(message).catch((error: unknown) => {
+        logger.debug({ err: error }, 'send failed; closing the session')
+        void session.close({
+          code: 'WORK_WORKER_DISCONNECTED',
+          countsAsFailure: true,
+          disconnect: false,
+        })
+      })
+      return true
+    } catch (error) {
+      // Our own message broke the schema: a gateway bug, not the worker's.
+      logger.error({ err: error, type: message.type }, 'could not encode a message')
+      return false
+    }
+  }
+
+  function protocolViolation(error: BaseError): Promise<void> {
+    metrics.protocolErrors.inc({ code: error.code })
+    logger.info({ code: error.code, message: error.shortMessage }, 'protocol violation')
+    return session.close({ error, code: error.code, countsAsFailure: true, disconnect: true })
+  }
+
+  async function onHello(hello: HelloMessage): Promise<void> {
+    clearTimeout(helloTimer)
+    try {
+      verified = await verifyHello({
+        hello,
+        allowedOrigins: settings.allowedOrigins(),
+        chainId: settings.chainId,
+        nonces: components.nonces,
+        now: now(),
+        maxDelegationLifetimeSeconds: settings.maxDelegationLifetimeSeconds,
+      })
+    } catch (error) {
+      const rejected =
+        error instanceof BaseError
+          ? error
+          : new WorkSessionError('The hello could not be verified.', {
+              code: 'WORK_HELLO_REQUIRED',
+              cause: error,
+            })
+      logger.info({ code: rejected.code }, 'hello rejected')
+      await session.close({
+        error: rejected,
+        code: rejected.code,
+        countsAsFailure: false,
+        disconnect: true,
+      })
+      return
+    }
+    if (state !== 'hello') return
+    identity = verified.wallet ?? `peer:${peerId}`
+    cached = new Set(hello.cachedModels.map((model) => model.toLowerCase()))
+    backends = hello.backends.map((report) => ({
+      backend: report.backend,
+      failed: new Set(
+        report.selfTests.filter((t) => !t.passed).map((t) => t.modelId.toLowerCase()),
+      ),
+    }))
+    await components.store.recordSession({
+      sessionId: id,
+      peerId,
+      wallet: verified.wallet,
+      partner: verified.partner,
+      sessionKey: verified.publicKey,
+      keyType: verified.keyType,
+      delegation: verified.delegationJson,
+      clientVersion: hello.clientVersion,
+      connectedAt: now(),
+    })
+    if (state !== 'hello') return
+    state = 'active'
+    components.onActive(session)
+    scheduler.addWorker(session, Math.min(hello.slots, settings.maxSlotsPerWorker))
+    logger.info(
+      {
+        wallet: verified.wallet ?? null,
+        slots: hello.slots,
+        backends: hello.backends.map((b) => b.backend),
+        cachedModels: hello.cachedModels.length,
+        clientVersion: hello.clientVersion,
+      },
+      'worker joined',
+    )
+  }
+
+  async function onResult(result: ResultMessage, receivedAt: number): Promise<void> {
+    const ack = (accepted: boolean, code?: string) =>
+      send({
+        v: PROTOCOL_VERSION,
+        type: 'ack',
+        jobId: result.jobId,
+        accepted,
+        ...(code ? { code } : {}),
+      })
+    const lease = scheduler.claimLease(id, result.jobId)
+    if (!lease || !verified) {
+      metrics.resultsRejected.inc({ code: 'RESULT_NOT_LEASED' })
+      ack(false, 'RESULT_NOT_LEASED')
+      return
+    }
+    let outputs: Uint8Array
+    try {
+      ;({ outputs } = await checkResult({
+        lease,
+        result,
+        catalog,
+        session: verified,
+        domain: settings.domain,
+      }))
+    } catch (error) {
+      const code = error instanceof BaseError ? error.code : 'INTERNAL'
+      if (code === 'INTERNAL') logger.error({ err: error }, 'result check failed')
+      else logger.info({ jobId: result.jobId, code }, 'result rejected')
+      metrics.resultsRejected.inc({ code })
+      // The lease was spent on a result we cannot accept: the job goes back to the queue.
+      await scheduler.failLease(lease, code, true)
+      ack(false, code)
+      return
+    }
+    let outcome: Awaited<ReturnType<Scheduler['completeResult']>>
+    try {
+      outcome = await scheduler.completeResult(lease, {
+        leaseId: lease.leaseId,
+        jobId: lease.jobId,
+        worker: { sessionId: id, peerId, identity, wallet: verified.wallet },
+        partner: verified.partner,
+        sessionKey: verified.publicKey,
+        keyType: verified.keyType,
+        backend: result.backend,
+        outputs,
+        outputHash: result.outputHash.toLowerCase() as ResultMessage['outputHash'],
+        signature: result.signature,
+        inferenceUs: Math.round(result.timings.inferenceMs * 1000),
+        totalUs: Math.round(result.timings.totalMs * 1000),
+        queueUs:
+          result.timings.queueMs === undefined
+            ? undefined
+            : Math.round(result.timings.queueMs * 1000),
+        receivedAt,
+      })
+    } catch (error) {
+      // The store failed: leave the lease to its deadline (the sweep requeues it) and say so.
+      logger.error({ err: error, jobId: result.jobId }, 'recording a result failed')
+      lease.claimed = false
+      metrics.resultsRejected.inc({ code: 'INTERNAL' })
+      ack(false, 'INTERNAL')
+      return
+    }
+    if (outcome.accepted) ack(true)
+    else {
+      metrics.resultsRejected.inc({ code: outcome.code })
+      ack(false, outcome.code)
+    }
+  }
+
+  async function onError(jobId: string | undefined, code: string): Promise<void> {
+    if (jobId === undefined) {
+      // The worker's code goes to the log only: it is the peer's text, not one of our codes.
+      logger.info({ code }, 'worker ended the session with an error')
+      await session.close({
+        code: 'WORK_WORKER_DISCONNECTED',
+        countsAsFailure: true,
+        disconnect: false,
+      })
+      return
+    }
+    const lease = scheduler.claimLease(id, jobId)
+    if (!lease) return
+    if (unavailableCodes.has(code)) unavailable.add(lease.modelId.toLowerCase())
+    logger.info({ jobId, code }, 'worker could not run a job')
+    // A worker that paused or stopped gives the job back; that is not the job's failure.
+    await scheduler.failLease(lease, code, code !== 'JOB_CANCELLED')
+  }
+
+  function onMessage(message: Message): Promise<void> | undefined {
+    if (state === 'hello') {
+      if (message.type === 'hello') return onHello(message)
+      return protocolViolation(
+        new WorkSessionError('The first message must be a hello.', {
+          code: 'WORK_HELLO_REQUIRED',
+          details: { type: message.type },
+        }),
+      )
+    }
+    switch (message.type) {
+      case 'heartbeat':
+        return undefined
+      case 'slots':
+        scheduler.setSlots(id, Math.min(message.free, settings.maxSlotsPerWorker))
+        return undefined
+      case 'result':
+        void onResult(message, now()).catch((error: unknown) =>
+          logger.error({ err: error }, 'handling a result failed'),
+        )
+        return undefined
+      case 'error':
+        void onError(message.jobId, message.error.code).catch((error: unknown) =>
+          logger.error({ err: error }, 'handling a worker error failed'),
+        )
+        return undefined
+      default:
+        return protocolViolation(
+          new WorkSessionError(`A worker may not send ${message.type} messages here.`, {
+            code: 'WORK_UNEXPECTED_MESSAGE',
+            details: { type: message.type },
+          }),
+        )
+    }
+  }
+
+  async function readLoop(): Promise<void> {
+    try {
+      for (;;) {
+        const message = await channel.read()
+        if (message === undefined) {
+          await session.close({
+            code: 'WORK_WORKER_DISCONNECTED',
+            countsAsFailure: true,
+            disconnect: false,
+          })
+          return
+        }
+        lastReceived = now()
+        // The hello is handled before the next frame is read; everything after it is not awaited.
+        await onMessage(message)
+        if (state === 'closing' || state === 'closed') return
+      }
+    } catch (error) {
+      if (error instanceof BaseError) {
+        await protocolViolation(error)
+        return
+      }
+      logger.debug({ err: error }, 'work stream ended')
+      await session.close({
+        code: 'WORK_WORKER_DISCONNECTED',
+        countsAsFailure: true,
+        disconnect: false,
+      })
+    }
+  }
+
+  async function finish(reason: CloseReason): Promise<void> {
+    state = 'closing'
+    clearTimeout(helloTimer)
+    if (reason.error) {
+      // Say why before closing; a dead or hostile peer gets at most two seconds of our time.
+      const told = channel.send(
+        { v: PROTOCOL_VERSION, type: 'error', error: serializeError(reason.error) },
+        { signal: AbortSignal.timeout(2000) },
+      )
+      await told.catch(() => undefined)
+    }
+    const wasActive = verified !== undefined
+    state = 'closed'
+    try {
+      if (reason.disconnect) {
+        await connection.close({ signal: AbortSignal.timeout(2000) }).catch((error: unknown) => {
+          connection.abort(error instanceof Error ? error : new Error(String(error)))
+        })
+      } else if (reason.error) {
+        await channel.close({ signal: AbortSignal.timeout(2000) }).catch(() => {
+          channel.abort(new Error(reason.code))
+        })
+      } else {
+        channel.abort(new Error(reason.code))
+      }
+    } catch {
+      // The stream may already be gone; there is nothing left to release on it.
+    }
+    metrics.workSessionsClosed.inc({ code: reason.code })
+    if (wasActive) {
+      await scheduler.removeWorker(id, reason.code, reason.countsAsFailure)
+      await components.store.endSession(id, now(), reason.code).catch((error: unknown) => {
+        logger.warn({ err: error }, 'could not record the session end')
+      })
+      logger.info({ code: reason.code }, 'worker left')
+    }
+    components.onClosed(session)
+    resolveDone()
+  }
+
+  const session: WorkerSession = {
+    id,
+    peerId,
+    connection,
+    done,
+    get identity() {
+      return identity
+    },
+    get wallet(): Address | undefined {
+      return verified?.wallet
+    },
+
+    lastReceivedAt: () => lastReceived,
+    isActive: () => state === 'active',
+
+    modelFit(modelId: ModelId): ModelFit {
+      const model = modelId.toLowerCase()
+      if (unavailable.has(model) || backends.length === 0) return 'no'
+      if (backends.every((b) => b.failed.has(model))) return 'no'
+      if (!catalog.getManifest(modelId)) return 'no'
+      return cached.has(model) ? 'cached' : 'ok'
+    },
+
+    assign(message: AssignMessage): boolean {
+      if (state !== 'active') return false
+      return send(message)
+    },
+
+    drop(jobId, code) {
+      const error = new JobError(
+        code === 'JOB_LEASE_EXPIRED'
+          ? 'The lease ran out; the job went to another worker.'
+          : 'The job was cancelled.',
+        { code },
+      )
+      send({ v: PROTOCOL_VERSION, type: 'error', jobId, error: serializeError(error) })
+    },
+
+    heartbeat(seq) {
+      if (state === 'active')
+        send({ v: PROTOCOL_VERSION, type: 'heartbeat', seq, sentAt: Date.now() })
+    },
+
+    close(reason = { code: 'WORK_WORKER_DISCONNECTED', countsAsFailure: true, disconnect: false }) {
+      closing ??= finish(reason)
+      return closing
+    },
+  }
+
+  void readLoop()
+  return session
+}

@@ -1,0 +1,107 @@
+import { describe, expect, test } from 'vitest'
+import { parseJobNetworkConfig } from '../../src/gateway/config/parseJobNetworkConfig.ts'
+import { ConfigError } from '../../src/gateway/errors/config.ts'
+
+const parse = (args: string[], env: Record<string, string> = {}, host = '127.0.0.1') =>
+  parseJobNetworkConfig({ args, env, host })
+
+function errorOf(args: string[], env: Record<string, string> = {}): ConfigError {
+  try {
+    parse(args, env)
+  } catch (error) {
+    if (error instanceof ConfigError) return error
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('parseJobNetworkConfig', () => {
+  test('default', () => {
+    expect(parse([])).toMatchInlineSnapshot(`
+      {
+        "apiMaxBodyBytes": 67108864,
+        "apiMaxWaitSeconds": 60,
+        "chainId": 31337,
+        "gridOrigins": undefined,
+        "heartbeatMs": 10000,
+        "leaseMs": 30000,
+        "maxAttempts": 3,
+        "maxWorkerSlots": 16,
+        "p2p": {
+          "announce": [],
+          "iceServers": [],
+          "inboundConnectionsPerHostPerSecond": 20,
+          "listen": [
+            "/ip4/127.0.0.1/tcp/8701/ws",
+            "/ip4/127.0.0.1/udp/8702/webrtc-direct",
+          ],
+          "maxConnections": 2048,
+          "maxPendingInboundConnections": 256,
+          "relay": {
+            "dataLimitBytes": 1048576,
+            "durationLimitMs": 120000,
+            "maxInboundHopStreams": 64,
+            "maxReservations": 1024,
+            "reservationTtlMs": 7200000,
+          },
+        },
+      }
+    `)
+  })
+
+  test('args: flags win over variables', () => {
+    const config = parse(
+      [
+        '--p2p-ws-port',
+        '9001',
+        '--lease-ms',
+        '1500',
+        '--ice-servers',
+        'stun:stun.example.org:3478',
+      ],
+      {
+        INFERENCE_GRID_P2P_WS_PORT: '9999',
+        INFERENCE_GRID_CHAIN_ID: '8453',
+        INFERENCE_GRID_ORIGINS: 'https://grid.example.org',
+      },
+    )
+    expect(config.p2p.listen[0]).toBe('/ip4/127.0.0.1/tcp/9001/ws')
+    expect(config.leaseMs).toBe(1500)
+    expect(config.chainId).toBe(8453)
+    expect(config.gridOrigins).toEqual(['https://grid.example.org'])
+    expect(config.p2p.iceServers).toEqual([{ urls: ['stun:stun.example.org:3478'] }])
+  })
+
+  test('args: --p2p-listen replaces the default listeners; hosts map to addresses', () => {
+    expect(parse(['--p2p-listen', '/ip4/0.0.0.0/tcp/4001/ws']).p2p.listen).toEqual([
+      '/ip4/0.0.0.0/tcp/4001/ws',
+    ])
+    expect(parse([], {}, 'localhost').p2p.listen[0]).toBe('/ip4/127.0.0.1/tcp/8701/ws')
+    expect(parse([], {}, '::1').p2p.listen[1]).toBe('/ip6/::1/udp/8702/webrtc-direct')
+    expect(parse([], {}, 'grid.example.org').p2p.listen[0]).toBe('/ip4/0.0.0.0/tcp/8701/ws')
+  })
+
+  test.each([
+    [
+      ['--p2p-ws-port', '70000'],
+      '--p2p-ws-port must be a whole number from 0 to 65535; got "70000".',
+    ],
+    [
+      ['--p2p-listen', 'not-a-multiaddr'],
+      '--p2p-listen must be comma-separated multiaddrs such as /ip4/0.0.0.0/tcp/8701/ws; got "not-a-multiaddr".',
+    ],
+    [
+      ['--ice-servers', 'http://x'],
+      '--ice-servers must be comma-separated stun:, stuns:, turn: or turns: URLs; got "http://x".',
+    ],
+    [
+      ['--grid-origins', 'https://a.example/path'],
+      '--grid-origins must be comma-separated origins such as https://grid.example.org; got "https://a.example/path".',
+    ],
+    [['--lease-ms', '5'], '--lease-ms must be a whole number from 100 to 86400000; got "5".'],
+  ])('error: %j', (args, message) => {
+    const error = errorOf(args)
+    expect(error.code).toBe('CONFIG_INVALID_VALUE')
+    expect(error.shortMessage).toBe(message)
+  })
+})
