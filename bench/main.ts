@@ -12,6 +12,12 @@ const suites: Suite[] = [
     description: 'codec encode/decode, tensor hashing, result and delegation signatures',
     run: async () => (await import('./protocol.ts')).runProtocolBench(),
   },
+  {
+    name: 'engine',
+    description:
+      'per model on WASM in Chromium: raw onnxruntime-web vs the Engine proxy, and onnxruntime-node',
+    run: async () => (await import('./engine.ts')).runEngineBench(),
+  },
 ]
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'))
