@@ -1,9 +1,10 @@
 import { isIP } from 'node:net'
 import path from 'node:path'
-import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { parseArgs } from 'node:util'
 import { ConfigError } from '../errors/config.ts'
 import { configOptions } from './configOptions.ts'
 import { type GatewayConfig, type LogLevel, logLevels } from './GatewayConfig.ts'
+import { parseArgsOptions } from './parseArgsOptions.ts'
 
 export type ParseConfigParameters = {
   /** Command-line arguments without the node and script paths (`process.argv.slice(2)`). */
@@ -19,16 +20,6 @@ export type ParseConfigReturnType =
   | { kind: 'version' }
 
 export type ParseConfigErrorType = ConfigError
-
-const parseArgsOptions = Object.fromEntries(
-  Object.values(configOptions).map((spec) => [
-    spec.flag,
-    {
-      type: 'value' in spec ? 'string' : 'boolean',
-      ...('short' in spec ? { short: spec.short } : {}),
-    },
-  ]),
-) as NonNullable<ParseArgsConfig['options']>
 
 /**
  * Reads the gateway's settings from flags and environment variables: a flag wins over its variable,

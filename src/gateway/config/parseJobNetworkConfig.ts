@@ -1,9 +1,10 @@
 import { isIP } from 'node:net'
-import { type ParseArgsConfig, parseArgs } from 'node:util'
+import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from '../errors/config.ts'
 import type { GatewayNodeConfig, IceServer } from '../p2p/createGatewayNode.ts'
 import { configOptions } from './configOptions.ts'
+import { parseArgsOptions } from './parseArgsOptions.ts'
 
 /** Settings of the job network (issue 4), read from the same flags and variables as the rest. */
 export type JobNetworkConfig = {
@@ -28,16 +29,6 @@ export type ParseJobNetworkConfigParameters = {
 
 type OptionKey = keyof typeof configOptions
 type Raw = { raw: string; source: string } | undefined
-
-const parseArgsOptions = Object.fromEntries(
-  Object.values(configOptions).map((spec) => [
-    spec.flag,
-    {
-      type: 'value' in spec ? 'string' : 'boolean',
-      ...('short' in spec ? { short: spec.short } : {}),
-    },
-  ]),
-) as NonNullable<ParseArgsConfig['options']>
 
 /**
  * Reads the job network's options (see the "Job network" section of configOptions.ts): a flag
