@@ -511,12 +511,15 @@ test.describe('engine on WASM', () => {
           last = now
         }, 5)
         let computing = 0
+        let minRun = Number.POSITIVE_INFINITY
         for (let i = 0; i < 3; i++) {
-          computing += (await grid.run({ modelId: det.id, inputs, transfer: false })).inferenceMs
+          const { inferenceMs } = await grid.run({ modelId: det.id, inputs, transfer: false })
+          computing += inferenceMs
+          minRun = Math.min(minRun, inferenceMs)
         }
         clearInterval(timer)
         await grid.dispose()
-        return { maxGap, computing }
+        return { maxGap, computing, minRun }
       },
       { det, inputs },
     )
@@ -524,7 +527,9 @@ test.describe('engine on WASM', () => {
       `[engine wasm] main thread: longest timer gap ${result.maxGap.toFixed(1)} ms during ${result.computing.toFixed(0)} ms of det compute`,
     )
     expect(result.computing).toBeGreaterThan(200)
-    expect(result.maxGap).toBeLessThan(100)
+    // Relative, not an absolute budget (the machine may be loaded): were inference on the main
+    // thread, some timer gap would span a whole run; in the worker the gaps stay well below one.
+    expect(result.maxGap).toBeLessThan(result.minRun)
   })
 
   test("behavior: the gateway's own models, through the ModelStore, pass their self-tests on WASM", async ({
