@@ -1,3 +1,4 @@
+import { ContributorCard } from './ContributorCard.tsx'
 import { DeviceCard } from './DeviceCard.tsx'
 import { GatewayStatus } from './GatewayStatus.tsx'
 
@@ -14,6 +15,7 @@ export function App() {
           result is checked and signed, and verified work earns credit for the wallet you connect.
         </p>
         <div className="cards">
+          <ContributorCard />
           <DeviceCard />
           <GatewayStatus />
         </div>

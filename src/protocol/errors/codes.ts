@@ -572,6 +572,25 @@ export const errorCodes = {
     httpStatus: 409,
     description: 'The job has already completed, failed or been cancelled.',
   },
+  // The browser worker's connection to the grid (src/p2p): bootstrap and dialing.
+  NETWORK_BOOTSTRAP_FAILED: {
+    errorName: 'NetworkError',
+    httpStatus: 502,
+    description:
+      'GET /v1/network failed or answered something that is not the gateway’s network info.',
+  },
+  NETWORK_NO_ADDRESS: {
+    errorName: 'NetworkError',
+    httpStatus: 502,
+    description:
+      'The gateway advertises no address this browser can dial (WebRTC-Direct or WebSocket).',
+  },
+  NETWORK_DIAL_FAILED: {
+    errorName: 'NetworkError',
+    httpStatus: 502,
+    description:
+      'Every advertised address of the gateway failed to connect; the worker retries with backoff.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>
 
 export type ErrorCodeInfo = {

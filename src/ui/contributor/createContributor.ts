@@ -1,0 +1,223 @@
+import {
+  createGridWorker,
+  type GridWorker,
+  type GridWorkerStatus,
+} from '../../p2p/createGridWorker.ts'
+import type { RunJob } from '../../p2p/workClient.ts'
+import { generateSessionKey } from '../../protocol/eip712/generateSessionKey.ts'
+import { JobError } from '../../protocol/errors/JobError.ts'
+import { ModelError } from '../../protocol/errors/ModelError.ts'
+import type { Backend, ModelId } from '../../protocol/messages.ts'
+import { isModelId } from '../../protocol/models/isModelId.ts'
+import type { Engine, LoadedModel } from '../../worker/index.ts'
+
+/** One model this tab offers to serve, and how its self-test went. */
+export type ContributorModel = {
+  id: ModelId
+  name: string
+  state: 'loading' | 'ready' | 'failed'
+  /** The backend jobs for this model run on (the first that passed its known-answer test). */
+  backend: Backend | undefined
+  error: string | undefined
+}
+
+export type ContributorStatus = {
+  /** 'starting': engine and models loading; 'running': the grid worker is up (see `network`). */
+  state: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed'
+  models: ContributorModel[]
+  network: GridWorkerStatus | undefined
+  error: string | undefined
+}
+
+export type CreateContributorParameters = {
+  /** The gateway's origin; the page's by default. */
+  baseUrl?: string | undefined
+  /**
+   * Let libp2p dial loopback/private/ws:// addresses: only for a gateway on this machine. The app
+   * sets it when the page itself came from localhost (see createBrowserNode).
+   */
+  allowInsecureLocal?: boolean | undefined
+  /** Serve only these models (names); default every model the gateway lists. */
+  modelNames?: readonly string[] | undefined
+  /** Jobs held at once; default 4. */
+  slots?: number | undefined
+}
+
+export type Contributor = {
+  start(): Promise<void>
+  stop(): Promise<void>
+  status(): ContributorStatus
+  /** Called with each new status; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void
+  /** The grid worker once running (tests read its libp2p node). */
+  gridWorker(): GridWorker | undefined
+}
+
+export type CreateContributorReturnType = Contributor
+
+const CLIENT_VERSION = 'inference-grid-web/0.1.0'
+
+/**
+ * The contributor tab's worker: joins the Engine (onnxruntime-web in a Web Worker, loaded only
+ * here, lazily, so nothing heavy loads before the contributor presses Start) and the grid worker
+ * (libp2p + work protocol). Start makes a WebCrypto session key (non-extractable; anonymous until
+ * the wallet delegates to it), self-tests every model the gateway serves, says hello with the
+ * backends that passed, and runs each assignment through the Engine.
+ */
+export function createContributor(
+  parameters: CreateContributorParameters = {},
+): CreateContributorReturnType {
+  const baseUrl = parameters.baseUrl ?? globalThis.location.origin
+  const listeners = new Set<() => void>()
+  let status: ContributorStatus = {
+    state: 'idle',
+    models: [],
+    network: undefined,
+    error: undefined,
+  }
+  const update = (patch: Partial<ContributorStatus>) => {
+    status = { ...status, ...patch }
+    for (const listener of listeners) listener()
+  }
+  const setModel = (id: ModelId, patch: Partial<ContributorModel>) =>
+    update({ models: status.models.map((m) => (m.id === id ? { ...m, ...patch } : m)) })
+
+  let engine: Engine | undefined
+  let worker: GridWorker | undefined
+  const loaded = new Map<ModelId, LoadedModel>()
+  const stopping = new AbortController()
+
+  const runJob: RunJob = async (job, { signal }) => {
+    if (!engine || !loaded.has(job.modelId))
+      throw new JobError('This worker does not serve that model.', {
+        code: 'JOB_MODEL_UNAVAILABLE',
+        details: { modelId: job.modelId },
+      })
+    // transfer: false keeps job.inputs readable: the work client hashes them after the run.
+    const run = await engine.run({
+      modelId: job.modelId,
+      inputs: job.inputs,
+      outputNames: job.outputNames,
+      signal,
+      transfer: false,
+    })
+    return {
+      outputs: run.outputs,
+      backend: run.backend,
+      inferenceMs: run.inferenceMs,
+      queueMs: run.queueMs,
+    }
+  }
+
+  async function start(): Promise<void> {
+    const signal = stopping.signal
+    update({ state: 'starting', error: undefined })
+    const [workerModule, sessionKey, summaries] = await Promise.all([
+      import('../../worker/index.ts'),
+      generateSessionKey('P-256'),
+      listModels(baseUrl, signal),
+    ])
+    const wanted = summaries.filter(
+      (m) => !parameters.modelNames || parameters.modelNames.includes(m.name),
+    )
+    update({
+      models: wanted.map((m) => ({
+        id: m.id,
+        name: m.name,
+        state: 'loading',
+        backend: undefined,
+        error: undefined,
+      })),
+    })
+    engine = workerModule.createWorkerEngine()
+    await engine.init({ signal })
+    for (const summary of wanted) {
+      signal.throwIfAborted()
+      try {
+        const manifest = await workerModule.fetchManifest(summary.id, { baseUrl, signal })
+        const model = await engine.loadModel(manifest, { signal })
+        loaded.set(model.modelId, model)
+        setModel(summary.id, { state: 'ready', backend: model.preferredBackend })
+      } catch (error) {
+        if (signal.aborted) throw error
+        setModel(summary.id, {
+          state: 'failed',
+          error: error instanceof Error ? error.message.split('\n')[0] : String(error),
+        })
+      }
+    }
+    signal.throwIfAborted()
+    worker = createGridWorker({
+      baseUrl,
+      allowInsecureLocal: parameters.allowInsecureLocal,
+      clientVersion: CLIENT_VERSION,
+      slots: parameters.slots,
+      sessionKey: {
+        privateKey: sessionKey.keyPair.privateKey,
+        publicKey: sessionKey.publicKeyHex,
+        keyType: 'P-256',
+      },
+      hello: () => ({
+        backends: workerModule.toBackendReports([...loaded.values()]),
+        cachedModels: [...loaded.keys()],
+      }),
+      runJob,
+      onStatus: (network) => update({ network }),
+    })
+    await worker.start()
+    update({ state: 'running', network: worker.status() })
+  }
+
+  return {
+    async start() {
+      if (status.state !== 'idle') throw new Error('A contributor starts once: create another.')
+      try {
+        await start()
+      } catch (error) {
+        await release()
+        update({
+          state: stopping.signal.aborted ? 'stopped' : 'failed',
+          error: error instanceof Error ? error.message.split('\n')[0] : String(error),
+        })
+      }
+    },
+    async stop() {
+      if (status.state === 'stopped' || status.state === 'stopping') return
+      update({ state: 'stopping' })
+      stopping.abort(new Error('stopped'))
+      await release()
+      update({ state: 'stopped' })
+    },
+    status: () => status,
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+    gridWorker: () => worker,
+  }
+
+  async function release(): Promise<void> {
+    await worker?.stop().catch(() => undefined)
+    await engine?.dispose().catch(() => undefined)
+  }
+}
+
+type ModelSummary = { id: ModelId; name: string }
+
+async function listModels(baseUrl: string, signal: AbortSignal): Promise<ModelSummary[]> {
+  const response = await fetch(new URL('/v1/models', baseUrl), { signal })
+  if (!response.ok)
+    throw new ModelError(`GET /v1/models answered HTTP ${response.status}.`, {
+      code: 'MODEL_DOWNLOAD_FAILED',
+      details: { status: response.status },
+    })
+  const body = (await response.json()) as { models?: unknown }
+  if (!Array.isArray(body.models))
+    throw new ModelError('GET /v1/models answered no model list.', {
+      code: 'MODEL_DOWNLOAD_FAILED',
+    })
+  return body.models.flatMap((m: unknown) => {
+    const { id, name } = (m ?? {}) as { id?: unknown; name?: unknown }
+    return isModelId(id) && typeof name === 'string' ? [{ id, name }] : []
+  })
+}
