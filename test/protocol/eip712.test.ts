@@ -1,6 +1,8 @@
-import { type Hex, hexToBytes } from 'viem'
+import fc from 'fast-check'
+import { bytesToHex, type Hex, hexToBytes } from 'viem'
 import { privateKeyToAccount } from 'viem/accounts'
 import { beforeAll, describe, expect, test } from 'vitest'
+import { hashTypedDataSlow } from '../../src/protocol/eip712/hashResult'
 import {
   createGridDomain,
   type Delegation,
@@ -319,6 +321,36 @@ describe('hashResult', () => {
     expect(claim.totalUs).toBe(4000)
     expect(hashResult(claim, domain)).toMatch(/^0x[0-9a-f]{64}$/)
     expect(hashResult(claim, domain)).not.toBe(hashResult({ ...claim, inferenceUs: 3501 }, domain))
+  })
+
+  test("behavior: equals viem's generic hashTypedData on random claims and domains", () => {
+    const hex32 = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => bytesToHex(b))
+    fc.assert(
+      fc.property(
+        fc.record({
+          jobId: fc.string({ maxLength: 40 }),
+          modelId: hex32,
+          inputHash: hex32,
+          outputHash: hex32,
+          backend: fc.constantFrom('wasm', 'webgpu', 'webnn'),
+          inferenceUs: fc.nat(),
+          totalUs: fc.maxSafeNat(),
+          sessionKey: fc.uint8Array({ maxLength: 65 }).map((b) => bytesToHex(b)),
+        }),
+        fc.integer({ min: 1, max: 2 ** 40 }),
+        fc.option(
+          fc.uint8Array({ minLength: 20, maxLength: 20 }).map((b) => bytesToHex(b)),
+          {
+            nil: undefined,
+          },
+        ),
+        (claim, chainId, contract) => {
+          const d = createGridDomain({ chainId, verifyingContract: contract })
+          expect(hashResult(claim, d)).toBe(hashTypedDataSlow(claim, d))
+        },
+      ),
+      { numRuns: 300 },
+    )
   })
 })
 
