@@ -3,6 +3,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { ConfigError } from '../errors/config.ts'
 import { configOptions } from './configOptions.ts'
+import { createSettingReader, type RawSetting } from './createSettingReader.ts'
 import { type GatewayConfig, type LogLevel, logLevels } from './GatewayConfig.ts'
 import { parseArgsOptions } from './parseArgsOptions.ts'
 
@@ -35,18 +36,7 @@ export function parseConfig({
   if (values.help) return { kind: 'help' }
   if (values.version) return { kind: 'version' }
 
-  // A setting's raw text and where it came from, so an error can name the flag or the variable.
-  const read = (key: keyof typeof configOptions) => {
-    const spec = configOptions[key]
-    const flagValue = values[spec.flag]
-    if (typeof flagValue === 'string') return { raw: flagValue, source: `--${spec.flag}` }
-    const envName = 'env' in spec ? spec.env : undefined
-    const envValue = envName ? env[envName] : undefined
-    // An empty variable counts as unset: `FOO= cmd` is how shells unset for one command.
-    if (envName && envValue !== undefined && envValue !== '')
-      return { raw: envValue, source: envName }
-    return undefined
-  }
+  const read = createSettingReader(values, env)
 
   const config: GatewayConfig = {
     host: parseHost(read('host')) ?? '127.0.0.1',
@@ -63,7 +53,6 @@ export function parseConfig({
   return { kind: 'run', config }
 }
 
-type Raw = { raw: string; source: string } | undefined
 type FlagValues = Record<string, string | boolean | undefined>
 type FlagToken = { kind: string; name?: string }
 
@@ -127,7 +116,7 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] ?? 0
 }
 
-function invalid(raw: NonNullable<Raw>, expectation: string): ConfigError {
+function invalid(raw: NonNullable<RawSetting>, expectation: string): ConfigError {
   return new ConfigError(`${raw.source} must be ${expectation}; got "${raw.raw}".`, {
     code: 'CONFIG_INVALID_VALUE',
     source: raw.source,
@@ -135,7 +124,7 @@ function invalid(raw: NonNullable<Raw>, expectation: string): ConfigError {
   })
 }
 
-function parseHost(raw: Raw): string | undefined {
+function parseHost(raw: RawSetting): string | undefined {
   if (!raw) return undefined
   // `[::1]` is how people write IPv6 in URLs; the socket API wants it bare.
   const host = raw.raw.replace(/^\[(.*)\]$/, '$1')
@@ -146,7 +135,7 @@ function parseHost(raw: Raw): string | undefined {
   return host
 }
 
-function parsePort(raw: Raw): number | undefined {
+function parsePort(raw: RawSetting): number | undefined {
   if (!raw) return undefined
   const port = /^\d{1,5}$/.test(raw.raw) ? Number(raw.raw) : Number.NaN
   if (!(port >= 0 && port <= 65_535))
@@ -154,20 +143,20 @@ function parsePort(raw: Raw): number | undefined {
   return port
 }
 
-function parsePath(raw: Raw): string | undefined {
+function parsePath(raw: RawSetting): string | undefined {
   if (!raw) return undefined
   if (raw.raw.includes('\0')) throw invalid(raw, 'a directory path')
   return raw.raw
 }
 
-function parseLogLevel(raw: Raw): LogLevel | undefined {
+function parseLogLevel(raw: RawSetting): LogLevel | undefined {
   if (!raw) return undefined
   const level = logLevels.find((l) => l === raw.raw.toLowerCase())
   if (!level) throw invalid(raw, `one of ${logLevels.join(', ')}`)
   return level
 }
 
-function parsePublicUrl(raw: Raw): string | undefined {
+function parsePublicUrl(raw: RawSetting): string | undefined {
   if (!raw) return undefined
   const url = URL.canParse(raw.raw) ? new URL(raw.raw) : undefined
   if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash)
@@ -175,14 +164,14 @@ function parsePublicUrl(raw: Raw): string | undefined {
   return url.href
 }
 
-function parseShutdownTimeout(raw: Raw): number | undefined {
+function parseShutdownTimeout(raw: RawSetting): number | undefined {
   if (!raw) return undefined
   const ms = /^\d{1,7}$/.test(raw.raw) ? Number(raw.raw) : Number.NaN
   if (!(ms >= 1 && ms <= 600_000)) throw invalid(raw, 'a whole number of milliseconds, 1 to 600000')
   return ms
 }
 
-function parseOperatorToken(raw: Raw): string | undefined {
+function parseOperatorToken(raw: RawSetting): string | undefined {
   if (!raw) return undefined
   // Long enough that guessing is hopeless; printable without spaces so it fits a header as is.
   if (!/^[\x21-\x7e]{16,256}$/.test(raw.raw))
@@ -193,14 +182,14 @@ function parseOperatorToken(raw: Raw): string | undefined {
   return raw.raw
 }
 
-function parseUploadMib(raw: Raw): number | undefined {
+function parseUploadMib(raw: RawSetting): number | undefined {
   if (!raw) return undefined
   const mib = /^\d{1,4}$/.test(raw.raw) ? Number(raw.raw) : Number.NaN
   if (!(mib >= 1 && mib <= 2047)) throw invalid(raw, 'a whole number of MiB, 1 to 2047')
   return mib
 }
 
-function parseBuildIfNeeded(tokens: FlagToken[], envRaw: Raw): boolean {
+function parseBuildIfNeeded(tokens: FlagToken[], envRaw: RawSetting): boolean {
   // Of --build-if-needed and --no-build, the last one on the command line wins, as with any flag.
   const buildFlags: string[] = [configOptions.buildIfNeeded.flag, configOptions.noBuild.flag]
   const last = tokens.findLast((t) => t.kind === 'option' && buildFlags.includes(t.name ?? ''))

@@ -3,7 +3,11 @@ import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from '../errors/config.ts'
 import type { GatewayNodeConfig, IceServer } from '../p2p/createGatewayNode.ts'
-import { configOptions } from './configOptions.ts'
+import {
+  type ConfigOptionKey,
+  createSettingReader,
+  type RawSetting,
+} from './createSettingReader.ts'
 import { parseArgsOptions } from './parseArgsOptions.ts'
 
 /** Settings of the job network (issue 4), read from the same flags and variables as the rest. */
@@ -26,9 +30,6 @@ export type ParseJobNetworkConfigParameters = {
   /** The HTTP --host: the default listeners bind the same interface. */
   host: string
 }
-
-type OptionKey = keyof typeof configOptions
-type Raw = { raw: string; source: string } | undefined
 
 /**
  * Reads the job network's options (see the "Job network" section of configOptions.ts): a flag
@@ -53,17 +54,8 @@ export function parseJobNetworkConfig(
       cause: error,
     })
   }
-  const read = (key: OptionKey): Raw => {
-    const spec = configOptions[key]
-    const flagValue = values[spec.flag]
-    if (typeof flagValue === 'string') return { raw: flagValue, source: `--${spec.flag}` }
-    const envName = 'env' in spec ? spec.env : undefined
-    const envValue = envName ? env[envName] : undefined
-    if (envName && envValue !== undefined && envValue !== '')
-      return { raw: envValue, source: envName }
-    return undefined
-  }
-  const int = (key: OptionKey, fallback: number, min: number, max: number) =>
+  const read = createSettingReader(values, env)
+  const int = (key: ConfigOptionKey, fallback: number, min: number, max: number) =>
     integer(read(key), min, max) ?? fallback
 
   const listenHost = listenHostOf(parameters.host)
@@ -108,7 +100,7 @@ function listenHostOf(host: string): string {
   return host === 'localhost' ? '127.0.0.1' : '0.0.0.0'
 }
 
-function invalid(raw: NonNullable<Raw>, expectation: string): ConfigError {
+function invalid(raw: NonNullable<RawSetting>, expectation: string): ConfigError {
   return new ConfigError(`${raw.source} must be ${expectation}; got "${raw.raw}".`, {
     code: 'CONFIG_INVALID_VALUE',
     source: raw.source,
@@ -116,14 +108,14 @@ function invalid(raw: NonNullable<Raw>, expectation: string): ConfigError {
   })
 }
 
-function integer(raw: Raw, min: number, max: number): number | undefined {
+function integer(raw: RawSetting, min: number, max: number): number | undefined {
   if (!raw) return undefined
   const value = /^\d{1,16}$/.test(raw.raw) ? Number(raw.raw) : Number.NaN
   if (!(value >= min && value <= max)) throw invalid(raw, `a whole number from ${min} to ${max}`)
   return value
 }
 
-function list(raw: Raw): string[] | undefined {
+function list(raw: RawSetting): string[] | undefined {
   if (!raw) return undefined
   return raw.raw
     .split(',')
@@ -131,7 +123,7 @@ function list(raw: Raw): string[] | undefined {
     .filter((item) => item !== '')
 }
 
-function multiaddrList(raw: Raw): string[] | undefined {
+function multiaddrList(raw: RawSetting): string[] | undefined {
   const items = list(raw)
   if (!raw || !items) return undefined
   for (const item of items) {
@@ -144,7 +136,7 @@ function multiaddrList(raw: Raw): string[] | undefined {
   return items
 }
 
-function iceServers(raw: Raw): IceServer[] {
+function iceServers(raw: RawSetting): IceServer[] {
   const items = list(raw)
   if (!raw || !items) return []
   for (const item of items)
@@ -153,7 +145,7 @@ function iceServers(raw: Raw): IceServer[] {
   return [{ urls: items }]
 }
 
-function origins(raw: Raw): string[] | undefined {
+function origins(raw: RawSetting): string[] | undefined {
   const items = list(raw)
   if (!raw || !items) return undefined
   return items.map((item) => {
