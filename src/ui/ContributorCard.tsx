@@ -33,8 +33,12 @@ export function ContributorCard() {
   const start = async () => {
     setLoadError(undefined)
     try {
-      const { createContributor } = await import('./contributor/createContributor.ts')
+      const [{ createContributor }, { installConsoleHandle }] = await Promise.all([
+        import('./contributor/createContributor.ts'),
+        import('./contributor/installConsoleHandle.ts'),
+      ])
       const next = createContributor({ allowInsecureLocal: isLocalPage() })
+      installConsoleHandle(next)
       setContributor(next)
       await next.start()
     } catch (error) {
