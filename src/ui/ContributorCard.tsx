@@ -33,12 +33,15 @@ export function ContributorCard() {
   const start = async () => {
     setLoadError(undefined)
     try {
-      const [{ createContributor }, { installConsoleHandle }] = await Promise.all([
-        import('./contributor/createContributor.ts'),
-        import('./contributor/installConsoleHandle.ts'),
-      ])
+      const [{ createContributor }, { installConsoleHandle }, { releaseOnPageHide }] =
+        await Promise.all([
+          import('./contributor/createContributor.ts'),
+          import('./contributor/installConsoleHandle.ts'),
+          import('./contributor/releaseOnPageHide.ts'),
+        ])
       const next = createContributor({ allowInsecureLocal: isLocalPage() })
       installConsoleHandle(next)
+      releaseOnPageHide(next)
       setContributor(next)
       await next.start()
     } catch (error) {
