@@ -3,63 +3,22 @@
 // Worker), jobs submitted through the requester API and checked against onnxruntime-node with each
 // model's comparison policy from its manifest. WebRTC-Direct needs the private network namespace
 // of test/run-e2e.sh, hence @netns.
-import type { Page } from '@playwright/test'
-import { compareOutputs } from '../../src/protocol/models/compareOutputs.ts'
-import { parseManifest } from '../../src/protocol/models/parseManifest.ts'
-import type { Tensor, TensorMap } from '../../src/protocol/tensor/Tensor.ts'
-import type { ConsoleHandle } from '../../src/ui/contributor/installConsoleHandle.ts'
 import { type StartedGateway, startGateway } from '../fixtures/startGateway.ts'
-import { runNode, type TestModelName, testModels } from '../worker/engineModels.ts'
 import { isOrtWarning } from './engineHarness.ts'
 import { expect, inNetns, NETNS_SKIP_REASON, test } from './fixtures.ts'
+import {
+  createApiKey,
+  expectCompletedLikeNode,
+  type GridGlobal,
+  jobSpecs,
+  loadManifests,
+  median,
+  startContributing,
+  submitJobs,
+  waitJobs,
+} from './gridHarness.ts'
 
 const OPERATOR_TOKEN = 'grid-worker-spec-operator-token'
-
-type JobSpec = { model: TestModelName; inputs: TensorMap }
-type JobView = {
-  id: string
-  status: string
-  attempts: number
-  createdAt: string
-  finishedAt: string | null
-  error: { code: string; message: string } | null
-  results: {
-    outputs: Record<string, { dtype: Tensor['dtype']; dims: number[]; data: string }>
-    backend: string
-    worker: { peerId: string }
-    inferenceMs: number
-    totalMs: number
-  }[]
-}
-
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64')
-
-/** 300 jobs: the issue's mix of Silero VAD and PP-OCR cls/rec, each input distinct. */
-function jobSpecs(): JobSpec[] {
-  const jobs: JobSpec[] = []
-  for (let i = 0; i < 140; i++)
-    jobs.push({ model: 'silero', inputs: testModels.silero.makeInputs({ samples: 512 }, 100 + i) })
-  for (let i = 0; i < 120; i++)
-    jobs.push({
-      model: 'cls',
-      inputs: testModels.cls.makeInputs({ height: 48, width: 192 }, 300 + i),
-    })
-  for (let i = 0; i < 40; i++)
-    jobs.push({
-      model: 'rec',
-      inputs: testModels.rec.makeInputs({ height: 48, width: 320 }, 500 + i),
-    })
-  return jobs
-}
-
-/** The page's `inferenceGrid` console handle (src/ui/contributor/installConsoleHandle.ts). */
-type GridGlobal = { inferenceGrid: ConsoleHandle }
-
-async function startContributing(page: Page, url: string): Promise<void> {
-  await page.goto(url)
-  await page.getByTestId('contribute-toggle').click()
-  await expect(page.getByTestId('contributor-state')).toHaveText('connected', { timeout: 120_000 })
-}
 
 test.describe('the contributor page as a grid worker @netns', () => {
   test.skip(!inNetns, NETNS_SKIP_REASON)
@@ -89,14 +48,7 @@ test.describe('the contributor page as a grid worker @netns', () => {
   }) => {
     test.setTimeout(300_000)
     const url = gateway.url
-    const keyResponse = await fetch(new URL('/v1/operator/api-keys', url), {
-      method: 'POST',
-      headers: { authorization: `Bearer ${OPERATOR_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'grid-worker-spec', ratePerSecond: 1000, burst: 1000 }),
-    })
-    expect(keyResponse.status).toBe(201)
-    const { secret } = (await keyResponse.json()) as { secret: string }
-    const auth = { authorization: `Bearer ${secret}` }
+    const apiKey = await createApiKey(url, OPERATOR_TOKEN)
 
     // Three browsers in all but process: each tab has its own context (storage, model cache).
     const contexts = await Promise.all([0, 1, 2].map(() => browser.newContext()))
@@ -179,40 +131,11 @@ test.describe('the contributor page as a grid worker @netns', () => {
       `[grid] browser-to-browser: ${dialed.remoteAddr} (dialer) / ${inbound.map((c) => c.remoteAddr).join(', ')} (listener), ping ${dialed.rttMs} ms`,
     )
 
-    // Manifests (their comparison policies) and the references, from onnxruntime-node.
-    const listing = (await (await fetch(new URL('/v1/models', url))).json()) as {
-      models: { id: string; name: string }[]
-    }
-    const policies = new Map<TestModelName, ReturnType<typeof parseManifest>>()
-    for (const model of ['silero', 'cls', 'rec'] as const) {
-      const id = listing.models.find((m) => m.name === testModels[model].name)?.id
-      expect(id, testModels[model].name).toBeDefined()
-      const response = await fetch(new URL(`/v1/models/${id}`, url))
-      policies.set(model, parseManifest(await response.json()))
-    }
-    const specs = jobSpecs()
-    const references = await Promise.all(specs.map((s) => runNode(s.model, s.inputs)))
-
+    const manifests = await loadManifests(url)
+    // The issue's mix: 300 jobs of Silero VAD and PP-OCR cls/rec.
+    const specs = jobSpecs({ silero: 140, cls: 120, rec: 40 })
     const submittedAt = performance.now()
-    const ids = await Promise.all(
-      specs.map(async (spec) => {
-        const response = await fetch(new URL('/v1/jobs', url), {
-          method: 'POST',
-          headers: { ...auth, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            model: testModels[spec.model].name,
-            inputs: Object.fromEntries(
-              Object.entries(spec.inputs).map(([name, t]) => [
-                name,
-                { dtype: t.dtype, dims: t.dims, data: b64(t.data) },
-              ]),
-            ),
-          }),
-        })
-        expect(response.status, await response.clone().text()).toBe(202)
-        return ((await response.json()) as { id: string }).id
-      }),
-    )
+    const ids = await submitJobs(url, apiKey, specs)
 
     // Close the second tab once the grid is under way: its held jobs must be requeued, not lost.
     // (Closed at a moment it holds jobs, read from its status in the same task as the close.)
@@ -240,40 +163,11 @@ test.describe('the contributor page as a grid worker @netns', () => {
       return { held, closedAt: Date.now() }
     })()
 
-    const views = await Promise.all(
-      ids.map(async (id) => {
-        for (let i = 0; i < 6; i++) {
-          const response = await fetch(new URL(`/v1/jobs/${id}?wait=20`, url), { headers: auth })
-          const view = (await response.json()) as JobView
-          if (['completed', 'failed', 'cancelled'].includes(view.status)) return view
-        }
-        throw new Error(`job ${id} did not settle`)
-      }),
-    )
+    const views = await waitJobs(() => url, apiKey, ids)
     const elapsedS = (performance.now() - submittedAt) / 1000
     const { held: heldAtClose, closedAt } = await closer
 
-    for (const [i, view] of views.entries()) {
-      const spec = specs[i]
-      if (!spec) throw new Error('no spec')
-      expect(view.status, JSON.stringify(view.error)).toBe('completed')
-      expect(view.results).toHaveLength(1)
-      const result = view.results[0]
-      expect(result?.backend).toBe('wasm')
-      const manifest = policies.get(spec.model)
-      for (const [name, policy] of Object.entries(manifest?.comparison ?? {})) {
-        const expected = references[i]?.[name]
-        const got = result?.outputs[name]
-        if (!expected || !got) throw new Error(`${spec.model}: no ${name}`)
-        const actual: Tensor = {
-          dtype: got.dtype,
-          dims: got.dims,
-          data: new Uint8Array(Buffer.from(got.data, 'base64')),
-        }
-        const verdict = compareOutputs(policy, expected, actual)
-        expect(verdict.ok, `${spec.model} #${i} ${name}: ${verdict.detail}`).toBe(true)
-      }
-    }
+    await expectCompletedLikeNode(specs, views, manifests)
     const byWorker = new Map<string, number>()
     for (const view of views) {
       const peer = view.results[0]?.worker.peerId ?? '?'
@@ -282,7 +176,6 @@ test.describe('the contributor page as a grid worker @netns', () => {
     console.log(
       `[grid] start (engine, self-tests of every gateway model, connect) ${(startMs / 1000).toFixed(1)} s; ${views.length} jobs in ${elapsedS.toFixed(1)} s = ${(views.length / elapsedS).toFixed(1)} jobs/s; per worker ${[...byWorker.values()].join(', ')}; held by the closed tab: ${heldAtClose}`,
     )
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0
     for (const model of ['silero', 'cls', 'rec'] as const) {
       const results = views.filter((_, i) => specs[i]?.model === model).map((v) => v.results[0])
       console.log(
