@@ -68,19 +68,26 @@ afterEach(async () => {
 let seedDir: string
 beforeAll(async () => {
   seedDir = await mkdtemp(path.join(tmpdir(), 'grid-demo-seed-'))
-  const grid = await startGrid(undefined, seedDir)
+  const grid = await startGrid(undefined, { dataDir: seedDir })
   await grid.stop()
 }, 120_000)
 afterAll(async () => {
   await rm(seedDir, { recursive: true, force: true })
 })
 
-async function startGrid(demoInit: DemoRequesterInit | undefined, dir?: string): Promise<Grid> {
-  const dataDir = dir ?? (await mkdtemp(path.join(tmpdir(), 'grid-demo-')))
-  if (!dir) {
-    await cp(path.join(seedDir, 'models'), path.join(dataDir, 'models'), { recursive: true })
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }))
-  }
+/** A fresh data directory with the seed's model cache; removed after the test. */
+async function freshDataDir(): Promise<string> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'grid-demo-'))
+  await cp(path.join(seedDir, 'models'), path.join(dataDir, 'models'), { recursive: true })
+  cleanups.push(() => rm(dataDir, { recursive: true, force: true }))
+  return dataDir
+}
+
+async function startGrid(
+  demoInit: DemoRequesterInit | undefined,
+  { dataDir: dir }: { dataDir?: string } = {},
+): Promise<Grid> {
+  const dataDir = dir ?? (await freshDataDir())
   const { logger, lines } = memoryLogger('debug')
   const database = await openDatabase({ dataDir, logger })
   const metrics = createMetrics({ version: 'test', collectDefaults: false })
@@ -167,10 +174,10 @@ async function startGrid(demoInit: DemoRequesterInit | undefined, dir?: string):
     },
     async stop() {
       for (const worker of workers.splice(0)) await worker.stop().catch(() => undefined)
-      await gateway.stop()
+      if (gateway.isStarted()) await gateway.stop()
     },
   }
-  if (!dir) cleanups.push(() => grid.stop())
+  cleanups.push(() => grid.stop())
   return grid
 }
 
@@ -313,6 +320,33 @@ describe('demo requester', () => {
     )
     expect(maxOpen).toBe(3)
     expect(grid.demo?.stats().skipped.cap).toBeGreaterThan(0)
+  })
+
+  test('behavior: demo jobs a previous run left are cancelled at start, not counted', async () => {
+    const dataDir = await freshDataDir()
+    const first = await startGrid({ ratePerSecond: 50, maxOpen: 3 }, { dataDir })
+    await first.addWorker({
+      slots: 1,
+      run: async (_job, { signal }) => {
+        await sleep(600_000, signal)
+        throw new Error('unreachable')
+      },
+    })
+    await eventually(() => first.network.scheduler.requesterLoad(DEMO_REQUESTER).open === 3, {
+      what: 'three demo jobs open',
+    })
+    const left = first.network.scheduler.openJobIds(DEMO_REQUESTER)
+    await first.stop()
+
+    const second = await startGrid({ ratePerSecond: 50, maxOpen: 3 }, { dataDir })
+    expect(second.network.scheduler.requesterLoad(DEMO_REQUESTER).open).toBe(0)
+    for (const id of left)
+      expect((await second.network.scheduler.getJob(id))?.state).toBe('cancelled')
+    expect(
+      demoLines(second).find((line) => line.msg.startsWith('demo requester on')),
+    ).toMatchObject({
+      cancelledLeftovers: 3,
+    })
   })
 
   test('behavior: a demo job no worker finishes is cancelled after the timeout, making room', async () => {
