@@ -157,6 +157,7 @@ async function run(): Promise<void> {
               { ratePerSecond: demoConfig.ratePerSecond, maxOpen: demoConfig.maxOpen },
               {
                 scheduler: jobNetwork.scheduler,
+                store: jobNetwork.store,
                 models,
                 logger: rootLogger,
                 registry: metrics.registry,

@@ -8,6 +8,7 @@ import type { ModelRegistry } from '../models/ModelRegistry.ts'
 import type { Startable } from '../Startable.ts'
 import type { Scheduler } from '../scheduler/createScheduler.ts'
 import { decodeTensorMapCanonical } from '../scheduler/decodeTensorMapCanonical.ts'
+import type { JobStore } from '../scheduler/JobStore.ts'
 import { modelCatalogFromRegistry } from '../scheduler/modelCatalogFromRegistry.ts'
 import {
   createDemoSamples,
@@ -49,6 +50,8 @@ export type DemoScheduler = Pick<
 
 export type DemoRequesterComponents = {
   scheduler: DemoScheduler
+  /** Finished demo jobs are deleted: a rec answer alone is 1 MiB, at up to a job per second. */
+  store: Pick<JobStore, 'deleteFinishedJobs'>
   /** The gateway's models: manifests of the built-ins, and rec's dictionary asset. */
   models: Pick<ModelRegistry, 'list' | 'get'>
   logger: Logger
@@ -101,14 +104,15 @@ type DemoModel = { name: DemoModelName; id: ModelId; samples: DemoSample[]; next
  * requester's jobs can use, at the lowest API priority. It reads each answer back (the text rec
  * read, cls's direction, det's text share, the VAD's speech probability), logs it at debug level
  * and counts it in /metrics. Nothing piles up: open jobs are capped, jobs still open after
- * `settleTimeoutMs` are cancelled, ones a previous run left are cancelled at start, and a refused
- * submission backs off exponentially.
+ * `settleTimeoutMs` are cancelled, ones a previous run left are cancelled at start, finished ones
+ * are deleted with their inputs and outputs once read, and a refused submission backs off
+ * exponentially.
  */
 export function createDemoRequester(
   init: DemoRequesterInit,
   components: DemoRequesterComponents,
 ): CreateDemoRequesterReturnType {
-  const { scheduler, models } = components
+  const { scheduler, models, store } = components
   const logger = namespacedLogger(components.logger, 'gateway:demo')
   const now = components.now ?? Date.now
   const intervalMs = 1000 / init.ratePerSecond
@@ -233,6 +237,13 @@ export function createDemoRequester(
     const { signal } = stopping
     await scheduler.waitForSettled(jobId, { timeoutMs: settleTimeoutMs, signal })
     if (signal.aborted) return
+    await readOutcome(jobId, model, sample)
+    // Read and counted: nothing of it is kept (a job still open at a stop is cancelled at the
+    // next start, then deleted).
+    await store.deleteFinishedJobs([jobId], DEMO_REQUESTER)
+  }
+
+  async function readOutcome(jobId: string, model: DemoModel, sample: DemoSample): Promise<void> {
     const job = await scheduler.getJob(jobId)
     if (!job) return
     const short = shortNames[model.name]
@@ -312,9 +323,11 @@ export function createDemoRequester(
       dictionary = dictionaryFile ? (await readFile(dictionaryFile, 'utf8')).split('\n') : []
       // Jobs a previous run left would count against the cap and may wait for a model nobody
       // runs any more: demo jobs are disposable.
+      const left = scheduler.openJobIds(DEMO_REQUESTER)
       let leftovers = 0
-      for (const jobId of scheduler.openJobIds(DEMO_REQUESTER))
+      for (const jobId of left)
         if ((await scheduler.cancel(jobId, DEMO_REQUESTER)).outcome === 'cancelled') leftovers++
+      await store.deleteFinishedJobs(left, DEMO_REQUESTER)
       stopping = new AbortController()
       started = true
       schedule(0)

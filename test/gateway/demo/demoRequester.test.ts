@@ -2,6 +2,7 @@ import '../../../src/p2p/polyfills.node.ts'
 import { cp, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import type { Database } from 'better-sqlite3'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { prepareJob } from '../../../src/gateway/api/prepareJob.ts'
 import { parseJobNetworkConfig } from '../../../src/gateway/config/parseJobNetworkConfig.ts'
@@ -48,6 +49,7 @@ const testNames: Record<string, TestModelName> = {
 
 type Grid = {
   gateway: Gateway
+  sqlite: Database
   network: JobNetwork
   registry: ModelRegistry
   metrics: GatewayMetrics
@@ -122,6 +124,7 @@ async function startGrid(
     demoInit &&
     createDemoRequester(demoInit, {
       scheduler: network.scheduler,
+      store: network.store,
       models: registry,
       logger,
       registry: metrics.registry,
@@ -145,6 +148,7 @@ async function startGrid(
   const workers: SimulatedWorker[] = []
   const grid: Grid = {
     gateway,
+    sqlite: database.sqlite,
     network,
     registry,
     metrics,
@@ -206,8 +210,6 @@ describe('demo requester', () => {
       'ppocr-v4-rec',
       'silero-vad-v5',
     ])
-    const job = await grid.network.scheduler.getJob(assigned[0]?.jobId ?? '')
-    expect(job).toMatchObject({ requester: DEMO_REQUESTER, priority: -1000, redundancy: 1 })
 
     // Answers read back: onnxruntime-node is the reference, so every one is the expected one.
     const stats = grid.demo?.stats()
@@ -228,6 +230,16 @@ describe('demo requester', () => {
         metrics,
       )
     expect(Number(completed?.[1])).toBeGreaterThanOrEqual(1)
+
+    // Read, then deleted with inputs and outputs (a rec answer is 1 MiB): once the demo stops,
+    // only jobs open at that moment (at most the cap) are left.
+    await grid.demo?.stop()
+    const rows = (table: string) =>
+      (grid.sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n
+    expect(stats?.completed).toBeGreaterThanOrEqual(12)
+    expect(rows('jobs')).toBeLessThanOrEqual(4)
+    expect(rows('job_inputs')).toBeLessThanOrEqual(4)
+    expect(rows('job_results')).toBeLessThanOrEqual(4)
   })
 
   test('behavior: nothing is submitted while no worker is connected', async () => {
@@ -266,6 +278,12 @@ describe('demo requester', () => {
     })
     expect(scheduler.requesterLoad(DEMO_REQUESTER).open).toBe(3)
     const waitingDemo = scheduler.openJobIds(DEMO_REQUESTER).filter((id) => id !== order[0])
+    expect(await scheduler.getJob(waitingDemo[0] ?? '')).toMatchObject({
+      requester: DEMO_REQUESTER,
+      priority: -1000,
+      redundancy: 1,
+      state: 'queued',
+    })
 
     const cls = grid.registry.list().find((model) => model.name === 'ppocr-mobile-v2-cls')
     const manifest = cls && grid.registry.get(cls.id)?.manifest
@@ -340,8 +358,9 @@ describe('demo requester', () => {
 
     const second = await startGrid({ ratePerSecond: 50, maxOpen: 3 }, { dataDir })
     expect(second.network.scheduler.requesterLoad(DEMO_REQUESTER).open).toBe(0)
-    for (const id of left)
-      expect((await second.network.scheduler.getJob(id))?.state).toBe('cancelled')
+    // Cancelled, then deleted like every finished demo job.
+    expect(left).toHaveLength(3)
+    for (const id of left) expect(await second.network.scheduler.getJob(id)).toBeUndefined()
     expect(
       demoLines(second).find((line) => line.msg.startsWith('demo requester on')),
     ).toMatchObject({

@@ -254,6 +254,35 @@ describe('scheduler', () => {
     expect(scheduler.requesterLoad('demo')).toEqual({ open: 1, queued: 0 })
   })
 
+  test('behavior: deleteFinishedJobs removes only finished jobs of the requester, with their rows', async () => {
+    const { scheduler, store, database } = await rig()
+    const [done = '', cancelled = '', open = ''] = await submit(scheduler, [
+      { requester: 'demo' },
+      { requester: 'demo' },
+      { requester: 'demo' },
+    ])
+    const [other = ''] = await submit(scheduler, [{ requester: 'a' }])
+    await scheduler.cancel(cancelled, 'demo')
+    const w = testWorker('w1')
+    scheduler.addWorker(w, 2)
+    await settle()
+    expect(w.assigned.map((m) => m.jobId).sort()).toEqual([done, other].sort())
+    await complete(scheduler, w, done)
+    await complete(scheduler, w, other)
+    expect((await store.getJob(other))?.state).toBe('completed')
+
+    expect(await store.deleteFinishedJobs([done, cancelled, open, other], 'demo')).toBe(2)
+    expect(await store.getJob(done)).toBeUndefined()
+    expect(await store.getJob(cancelled)).toBeUndefined()
+    expect(await store.getResults(done)).toEqual([])
+    expect((await store.getJob(open))?.state).toBe('queued')
+    expect((await store.getJob(other))?.state).toBe('completed')
+    const count = (sql: string) => (database.sqlite.prepare(sql).get() as { n: number }).n
+    expect(count('SELECT count(*) AS n FROM job_inputs')).toBe(2)
+    expect(count(`SELECT count(*) AS n FROM job_leases WHERE job_id = '${done}'`)).toBe(0)
+    expect(await store.deleteFinishedJobs([done], 'demo')).toBe(0)
+  })
+
   test('behavior: prefers a worker that has the model cached', async () => {
     const { scheduler } = await rig()
     const cold = testWorker('cold')
