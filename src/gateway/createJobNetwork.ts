@@ -12,6 +12,7 @@ import {
   toNetworkInfo,
 } from './api/registerNetworkRoutes.ts'
 import type { JobNetworkConfig } from './config/parseJobNetworkConfig.ts'
+import { DEMO_REQUESTER } from './demo/createDemoRequester.ts'
 import { type Logger, namespacedLogger } from './logging/createLogger.ts'
 import {
   createJobNetworkMetrics,
@@ -81,7 +82,8 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
   const apiKeys = createSqliteApiKeyStore(sqlite)
   const nonces = createSqliteDelegationNonces({ db: sqlite })
   const scheduler = createScheduler(
-    { leaseMs: config.leaseMs },
+    // Demo jobs only ever fill capacity that real requesters leave idle.
+    { leaseMs: config.leaseMs, backgroundRequesters: [DEMO_REQUESTER] },
     { store, logger: components.logger, metrics, now },
   )
   const origins = () => config.gridOrigins ?? components.defaultOrigins()
