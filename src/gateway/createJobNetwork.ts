@@ -24,6 +24,7 @@ import { createScheduler, type Scheduler } from './scheduler/createScheduler.ts'
 import { createSqliteJobStore } from './scheduler/createSqliteJobStore.ts'
 import type { JobStore } from './scheduler/JobStore.ts'
 import type { ModelCatalog } from './scheduler/ModelCatalog.ts'
+import { createContractSignatureVerifier } from './work/createContractSignatureVerifier.ts'
 import { createWorkProtocol, type WorkProtocol } from './work/createWorkProtocol.ts'
 import { createSqliteDelegationNonces, type DelegationNonces } from './work/DelegationNonces.ts'
 
@@ -100,6 +101,9 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
       maxSlotsPerWorker: config.maxWorkerSlots,
       allowedOrigins: origins,
       chainId: config.chainId,
+      verifyContractSignature: config.rpcUrl
+        ? createContractSignatureVerifier({ rpcUrl: config.rpcUrl, chainId: config.chainId })
+        : undefined,
     },
     { registrar, scheduler, store, catalog, nonces, logger: components.logger, metrics, now },
   )
