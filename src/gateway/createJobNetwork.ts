@@ -11,6 +11,8 @@ import {
   registerNetworkRoutes,
   toNetworkInfo,
 } from './api/registerNetworkRoutes.ts'
+import { createSiweAuth } from './auth/createSiweAuth.ts'
+import { registerAuthRoutes } from './auth/registerAuthRoutes.ts'
 import type { JobNetworkConfig } from './config/parseJobNetworkConfig.ts'
 import { type Logger, namespacedLogger } from './logging/createLogger.ts'
 import {
@@ -86,6 +88,10 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
     { store, logger: components.logger, metrics, now },
   )
   const origins = () => config.gridOrigins ?? components.defaultOrigins()
+  const siwe = createSiweAuth(
+    { origins, chainId: config.chainId, rpcUrl: config.rpcUrl },
+    { db: sqlite },
+  )
   let gatewayNode: GatewayNode | undefined
   let started = false
 
@@ -136,6 +142,13 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
 
     registerRoutes(app) {
       registerNetworkRoutes(app, { networkInfo, nonces, now })
+      registerAuthRoutes(app, {
+        auth: siwe,
+        db: sqlite,
+        // The dashboard's origins: https ones get a Secure cookie.
+        secureCookie: () => origins().every((origin) => origin.startsWith('https:')),
+        now,
+      })
       registerApiKeyRoutes(app, { apiKeys, operatorToken: components.operatorToken, now })
       registerJobRoutes(
         app,
