@@ -632,6 +632,40 @@ export const errorCodes = {
     httpStatus: 403,
     description: 'The signed-in wallet may read only its own private detail.',
   },
+  // The contributor's wallet in the browser (src/wallet): connecting and delegating a session key.
+  WALLET_REJECTED: {
+    errorName: 'WalletError',
+    httpStatus: 403,
+    description:
+      'The wallet declined the request (the person pressed Reject); nothing was signed. Press Start again to retry, or contribute anonymously.',
+  },
+  WALLET_NOT_CONNECTED: {
+    errorName: 'WalletError',
+    httpStatus: 401,
+    description: 'No wallet is connected, or it no longer holds the account the request named.',
+  },
+  WALLET_WRONG_CHAIN: {
+    errorName: 'WalletError',
+    httpStatus: 409,
+    description:
+      'The wallet is on another chain than the grid signs on, and switching was refused or is not possible.',
+  },
+  WALLET_ORIGIN_NOT_ALLOWED: {
+    errorName: 'WalletError',
+    httpStatus: 403,
+    description:
+      'This page’s origin is not one the gateway accepts delegations for (the gateway’s --grid-origins).',
+  },
+  WALLET_NONCE_FAILED: {
+    errorName: 'WalletError',
+    httpStatus: 502,
+    description: 'POST /v1/delegations/nonce failed; the gateway may be down or unreachable.',
+  },
+  WALLET_SIGNATURE_FAILED: {
+    errorName: 'WalletError',
+    httpStatus: 502,
+    description: 'The wallet failed to sign the delegation for a reason other than a refusal.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>
 
 export type ErrorCodeInfo = {
