@@ -108,7 +108,7 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
       allowedOrigins: origins,
       chainId: config.chainId,
       verifyContractSignature: config.rpcUrl
-        ? createContractSignatureVerifier({ rpcUrl: config.rpcUrl, chainId: config.chainId })
+        ? createContractSignatureVerifier({ rpcUrl: config.rpcUrl })
         : undefined,
     },
     { registrar, scheduler, store, catalog, nonces, logger: components.logger, metrics, now },
