@@ -209,6 +209,14 @@ export const configOptions = {
     default: '(the public URL, else the listening URL)',
     description: 'Comma-separated web origins a wallet delegation may name.',
   },
+  rpcUrl: {
+    flag: 'rpc-url',
+    value: '<url>',
+    env: 'INFERENCE_GRID_RPC_URL',
+    default: '(none: smart-contract wallets are refused)',
+    description:
+      'JSON-RPC endpoint of the grid’s chain, to verify smart-contract wallet signatures (ERC-1271/6492) of delegations and sign-ins.',
+  },
   apiMaxBodyMib: {
     flag: 'api-max-body-mib',
     value: '<MiB>',

@@ -3,7 +3,8 @@ import {
   type GridWorker,
   type GridWorkerStatus,
 } from '../../p2p/createGridWorker.ts'
-import type { RunJob } from '../../p2p/workClient.ts'
+import type { RunJob, SessionSigningKey } from '../../p2p/workClient.ts'
+import type { SignedDelegation } from '../../protocol/eip712/delegationTypes.ts'
 import { generateSessionKey } from '../../protocol/eip712/generateSessionKey.ts'
 import { JobError } from '../../protocol/errors/JobError.ts'
 import { ModelError } from '../../protocol/errors/ModelError.ts'
@@ -41,6 +42,11 @@ export type CreateContributorParameters = {
   modelNames?: readonly string[] | undefined
   /** Jobs held at once; default 4. */
   slots?: number | undefined
+  /**
+   * The wallet-delegated session key (src/wallet/getDelegatedSession) that signs results; without
+   * one the tab makes a throwaway key and works anonymously, earning nothing for itself.
+   */
+  session?: { sessionKey: SessionSigningKey; delegation: SignedDelegation } | undefined
 }
 
 export type Contributor = {
@@ -114,7 +120,7 @@ export function createContributor(
     update({ state: 'starting', error: undefined })
     const [workerModule, sessionKey, summaries] = await Promise.all([
       import('../../worker/index.ts'),
-      generateSessionKey('P-256'),
+      parameters.session?.sessionKey ?? anonymousSessionKey(),
       listModels(baseUrl, signal),
     ])
     const wanted = summaries.filter(
@@ -152,11 +158,8 @@ export function createContributor(
       allowInsecureLocal: parameters.allowInsecureLocal,
       clientVersion: CLIENT_VERSION,
       slots: parameters.slots,
-      sessionKey: {
-        privateKey: sessionKey.keyPair.privateKey,
-        publicKey: sessionKey.publicKeyHex,
-        keyType: 'P-256',
-      },
+      sessionKey,
+      delegation: parameters.session?.delegation,
       hello: () => ({
         backends: workerModule.toBackendReports([...loaded.values()]),
         cachedModels: [...loaded.keys()],
@@ -200,6 +203,11 @@ export function createContributor(
     await worker?.stop().catch(() => undefined)
     await engine?.dispose().catch(() => undefined)
   }
+}
+
+async function anonymousSessionKey(): Promise<SessionSigningKey> {
+  const key = await generateSessionKey('P-256')
+  return { privateKey: key.keyPair.privateKey, publicKey: key.publicKeyHex, keyType: 'P-256' }
 }
 
 type ModelSummary = { id: ModelId; name: string }

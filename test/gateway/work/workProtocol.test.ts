@@ -500,7 +500,7 @@ describe('work protocol: boundary checks', () => {
     expect(await a.next('ack')).toMatchObject({
       jobId: id,
       accepted: false,
-      code: 'RESULT_NOT_LEASED',
+      code: 'RESULT_REPLAYED',
     })
     expect(resultCount(grid, id)).toBe(1)
   })
