@@ -1,0 +1,104 @@
+/**
+ * The OCR proof with real parts: the real gateway process (built-in PP-OCR models, SQLite in a
+ * temp dir), a Node grid worker running onnxruntime-node over libp2p, and the grid CLI reading a
+ * PNG that Chromium rendered with a real font (test/fixtures/ocr/inference-grid.png, made by
+ * writeTextPng.ts). Nothing is mocked: the text comes back through det, crops, rec and CTC.
+ */
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { runApiKeysCli } from '../../src/gateway/cli/runApiKeysCli.ts'
+import { runGridCli } from '../../src/sdk/cli/runGridCli.node.ts'
+import { createGridClient } from '../../src/sdk/createGridClient.ts'
+import { parseDictionary } from '../../src/sdk/ocr/parseDictionary.ts'
+import type { RunOcrReturnType } from '../../src/sdk/ocr/runOcr.ts'
+import { OCR_TEST_LINES } from '../fixtures/ocr/renderTextPng.ts'
+import { type OrtNodeWorker, startOrtNodeWorker } from '../fixtures/ortNodeWorker.ts'
+import { type StartedGateway, startGateway } from '../fixtures/startGateway.ts'
+
+const png = path.join(import.meta.dirname, '../fixtures/ocr/inference-grid.png')
+
+let gateway: StartedGateway
+let worker: OrtNodeWorker | undefined
+let apiKey: string
+
+beforeAll(async () => {
+  gateway = await startGateway({ timeoutMs: 120_000 })
+  let created = ''
+  const status = await runApiKeysCli({
+    args: ['create', '--name', 'ocr-test', '--json', '--data-dir', gateway.dataDir],
+    stdout: (text) => {
+      created += text
+    },
+  })
+  expect(status).toBe(0)
+  apiKey = (JSON.parse(created) as { secret: string }).secret
+  worker = await startOrtNodeWorker({ baseUrl: gateway.url })
+}, 180_000)
+
+afterAll(async () => {
+  await worker?.stop()
+  await gateway?.stop()
+})
+
+async function grid(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  const code = await runGridCli({
+    args: [...args, '--url', gateway.url],
+    env: { INFERENCE_GRID_API_KEY: apiKey },
+    stdout: (text) => {
+      stdout += text
+    },
+    stderr: (text) => {
+      stderr += text
+    },
+  })
+  return { code, stdout, stderr }
+}
+
+describe('grid ocr (real gateway, real onnxruntime worker)', () => {
+  test('default: prints the two lines of a Chromium-rendered PNG, exactly, top to bottom', async () => {
+    const { code, stdout, stderr } = await grid(['ocr', png, '--timeout', '120'])
+    expect(stderr).toBe('')
+    expect(stdout).toBe(`${OCR_TEST_LINES.join('\n')}\n`)
+    expect(code).toBe(0)
+    // The lines were read by the worker: one det job and one rec job per line.
+    const runs = [...(worker?.runs.values() ?? [])].sort()
+    expect(runs).toEqual([1, 2])
+  }, 180_000)
+
+  test('behavior: --json gives each line its box (in reading order) and a confidence', async () => {
+    const { code, stdout } = await grid(['ocr', png, '--json', '--timeout', '120'])
+    expect(code).toBe(0)
+    const { lines } = JSON.parse(stdout) as RunOcrReturnType
+    expect(lines.map((line) => line.text)).toEqual([...OCR_TEST_LINES])
+    const [first, second] = lines
+    // The text is drawn at x = 40, lines 79 px apart, 36 px high (renderTextPng).
+    expect(first?.box.x).toBeGreaterThanOrEqual(30)
+    expect(first?.box.x).toBeLessThanOrEqual(45)
+    expect((second?.box.y ?? 0) - (first?.box.y ?? 0)).toBeGreaterThan(60)
+    expect(first?.box.height).toBeGreaterThan(25)
+    expect(first?.box.height).toBeLessThan(60)
+    for (const line of lines) expect(line.confidence).toBeGreaterThan(0.9)
+  }, 180_000)
+
+  test('behavior: models lists the built-ins; the rec dictionary matches the output classes', async () => {
+    const { code, stdout } = await grid(['models'])
+    expect(code).toBe(0)
+    for (const name of ['silero-vad-v5', 'ppocr-v4-det', 'ppocr-v4-rec', 'ppocr-mobile-v2-cls'])
+      expect(stdout).toContain(` ${name} `)
+    const client = createGridClient({ baseUrl: gateway.url, apiKey })
+    const rec = await client.manifest('ppocr-v4-rec')
+    const dictionary = parseDictionary(await client.asset(rec.id, 'dictionary'))
+    // Blank + 6,623 characters + space = the 6,625 classes of the rec output.
+    expect(dictionary.length).toBe(6623)
+    expect(rec.outputs[0]?.dims.at(-1)).toBe(dictionary.length + 2)
+  })
+
+  test('error: a file that is not a PNG exits 2 with one sentence, and nothing is submitted', async () => {
+    const { code, stderr } = await grid(['ocr', path.join(import.meta.dirname, 'gridOcr.test.ts')])
+    expect(code).toBe(2)
+    expect(stderr).toMatch(/^grid: .*gridOcr\.test\.ts is not a PNG image/)
+    expect(stderr.trim().split('\n')).toHaveLength(1)
+  })
+})
