@@ -55,13 +55,17 @@ export type GridClient = {
   wait(id: string, options?: WaitOptions): Promise<GridJob>
   /** `POST /v1/jobs/:id/cancel`. */
   cancel(id: string, options?: CallOptions): Promise<GridJob>
-  /** A model's asset (`dictionary` of PP-OCR rec), checked against the manifest's sha256. */
+  /**
+   * A model's asset (`dictionary` of PP-OCR rec), checked against the manifest's sha256; the
+   * last few are kept by hash, so repeated calls (one OCR per page) download it once.
+   */
   asset(model: string, name: string, options?: CallOptions): Promise<Uint8Array>
 }
 
 export type CreateGridClientReturnType = GridClient
 
 const cbor = 'application/cbor'
+const MAX_CACHED_ASSETS = 8
 const jobIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 type Body = { json: unknown } | { cbor: unknown }
@@ -80,6 +84,8 @@ export function createGridClient(parameters: GridClientParameters): CreateGridCl
   const pollSeconds = parameters.pollSeconds ?? 30
   const maxResponseBytes = parameters.maxResponseBytes ?? 256 * 1024 * 1024
   const manifests = new Map<string, ModelManifest>()
+  // Assets are content-addressed too (the manifest names their sha256): kept by hash, a few.
+  const assets = new Map<string, Uint8Array>()
 
   async function call(
     method: 'GET' | 'POST',
@@ -247,6 +253,8 @@ export function createGridClient(parameters: GridClientParameters): CreateGridCl
           code: 'MODEL_NOT_FOUND',
           details: { modelId: found.id, asset: name.slice(0, 64) },
         })
+      const cached = assets.get(expected.sha256)
+      if (cached) return cached.slice()
       const path = `/models/${found.id}/${encodeURIComponent(name)}`
       const bytes = (await call('GET', path, 'bytes', { signal })) as Uint8Array
       const actual = await sha256Hex(bytes)
@@ -255,6 +263,8 @@ export function createGridClient(parameters: GridClientParameters): CreateGridCl
           `The ${name} asset of ${found.name} does not match its manifest (sha256 ${actual}); it was discarded.`,
           { code: 'MODEL_INTEGRITY', details: { expected: expected.sha256, actual } },
         )
+      if (assets.size >= MAX_CACHED_ASSETS) assets.delete(assets.keys().next().value ?? '')
+      assets.set(expected.sha256, bytes.slice())
       return bytes
     },
   }

@@ -87,12 +87,25 @@ describe('grid ocr (real gateway, real onnxruntime worker)', () => {
     expect(code).toBe(0)
     for (const name of ['silero-vad-v5', 'ppocr-v4-det', 'ppocr-v4-rec', 'ppocr-mobile-v2-cls'])
       expect(stdout).toContain(` ${name} `)
-    const client = createGridClient({ baseUrl: gateway.url, apiKey })
+    const requested: string[] = []
+    const client = createGridClient({
+      baseUrl: gateway.url,
+      apiKey,
+      fetch: (input, init) => {
+        requested.push(String(input))
+        return fetch(input, init)
+      },
+    })
     const rec = await client.manifest('ppocr-v4-rec')
     const dictionary = parseDictionary(await client.asset(rec.id, 'dictionary'))
     // Blank + 6,623 characters + space = the 6,625 classes of the rec output.
     expect(dictionary.length).toBe(6623)
     expect(rec.outputs[0]?.dims.at(-1)).toBe(dictionary.length + 2)
+    // Manifests and assets are content-addressed: asked again, they are not fetched again.
+    const again = await client.asset('ppocr-v4-rec', 'dictionary')
+    expect(parseDictionary(again)).toEqual(dictionary)
+    expect(requested.filter((url) => url.includes('/dictionary'))).toHaveLength(1)
+    expect(requested.filter((url) => url.endsWith(`/v1/models/${rec.id}`))).toHaveLength(1)
   })
 
   test('error: a file that is not a PNG exits 2 with one sentence, and nothing is submitted', async () => {
