@@ -2,15 +2,19 @@
  * The OCR proof with real parts: the real gateway process (built-in PP-OCR models, SQLite in a
  * temp dir), a Node grid worker running onnxruntime-node over libp2p, and the grid CLI reading a
  * PNG that Chromium rendered with a real font (test/fixtures/ocr/inference-grid.png, made by
- * writeTextPng.ts). Nothing is mocked: the text comes back through det, crops, rec and CTC.
+ * writeTextPng.ts). Nothing is mocked: the text comes back through det, crops, rec and CTC. The
+ * same setup checks an SDK round trip with typed arrays on Silero VAD against its known answer.
  */
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { runApiKeysCli } from '../../src/gateway/cli/runApiKeysCli.ts'
+import type { Tensor } from '../../src/protocol/tensor/Tensor.ts'
+import { tensorToTypedArray } from '../../src/protocol/tensor/tensorToTypedArray.ts'
 import { runGridCli } from '../../src/sdk/cli/runGridCli.node.ts'
 import { createGridClient } from '../../src/sdk/createGridClient.ts'
 import { parseDictionary } from '../../src/sdk/ocr/parseDictionary.ts'
 import type { RunOcrReturnType } from '../../src/sdk/ocr/runOcr.ts'
+import { readJobOutputs } from '../../src/sdk/readJobOutputs.ts'
 import { OCR_TEST_LINES } from '../fixtures/ocr/renderTextPng.ts'
 import { type OrtNodeWorker, startOrtNodeWorker } from '../fixtures/ortNodeWorker.ts'
 import { type StartedGateway, startGateway } from '../fixtures/startGateway.ts'
@@ -106,6 +110,25 @@ describe('grid ocr (real gateway, real onnxruntime worker)', () => {
     expect(parseDictionary(again)).toEqual(dictionary)
     expect(requested.filter((url) => url.includes('/dictionary'))).toHaveLength(1)
     expect(requested.filter((url) => url.endsWith(`/v1/models/${rec.id}`))).toHaveLength(1)
+  })
+
+  test('behavior: the SDK runs Silero VAD with typed arrays (int64 scalar included) and gets its known answer', async () => {
+    const client = createGridClient({ baseUrl: gateway.url, apiKey })
+    const silero = await client.manifest('silero-vad-v5')
+    const known = silero.knownAnswer
+    const input = tensorToTypedArray(known.inputs.input as Tensor & { dtype: 'float32' })
+    const job = await client.submit({
+      model: 'silero-vad-v5',
+      inputs: {
+        input: { dtype: 'float32', dims: [1, 512], data: input },
+        state: { dtype: 'float32', dims: [2, 1, 128], data: new Float32Array(256) },
+        sr: { dtype: 'int64', dims: [], data: BigInt64Array.of(16_000n) },
+      },
+    })
+    const { output } = readJobOutputs(await client.wait(job.id, { timeoutMs: 60_000 }))
+    const expected = tensorToTypedArray(known.outputs.output as Tensor & { dtype: 'float32' })
+    expect(output?.dims).toEqual([1, 1])
+    expect(Math.abs((output?.data[0] as number) - (expected[0] ?? Number.NaN))).toBeLessThan(1e-3)
   })
 
   test('error: a file that is not a PNG exits 2 with one sentence, and nothing is submitted', async () => {
