@@ -310,8 +310,12 @@ function normalizeBaseUrl(raw: string): string {
 }
 
 function reasonOf(error: unknown): string {
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined
-  if (typeof cause?.code === 'string') return cause.code
+  // fetch says only "fetch failed"; the why (ECONNREFUSED, ENOTFOUND, "bad port") is its cause.
+  const cause = error instanceof Error ? error.cause : undefined
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code
+    return typeof code === 'string' ? code : cause.message
+  }
   if (error instanceof BaseError) return error.shortMessage
   return error instanceof Error ? error.message : String(error)
 }
