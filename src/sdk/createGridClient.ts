@@ -227,18 +227,30 @@ export function createGridClient(parameters: GridClientParameters): CreateGridCl
 
     async wait(id, { signal, timeoutMs } = {}) {
       const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs
-      let job = await get(id, { signal })
-      while (!TERMINAL_STATUSES.includes(job.status)) {
-        const left = deadline - Date.now()
-        if (left <= 0)
+      // Straight to the long-poll: one request per job that settles within a poll, which keeps
+      // many concurrent waits (one per OCR line) inside the key's rate limit.
+      for (;;) {
+        const left = Math.max(0, deadline - Date.now())
+        const seconds = Math.min(pollSeconds, Math.ceil(left / 100) / 10)
+        let job: GridJob
+        try {
+          job = toGridJob(await call('GET', jobPath(id, `?wait=${seconds}`), 'cbor', { signal }))
+        } catch (error) {
+          // Over the rate limit: wait as long as the gateway says (if the deadline allows).
+          const retryAfterS = error instanceof BaseError ? error.details.retryAfterS : undefined
+          if (!(error instanceof BaseError && error.code === 'RATE_LIMITED')) throw error
+          const pause = (typeof retryAfterS === 'number' ? retryAfterS : 1) * 1000
+          if (Date.now() + pause > deadline) throw error
+          await sleep(pause, signal, `GET /v1/jobs/${id}`)
+          continue
+        }
+        if (TERMINAL_STATUSES.includes(job.status)) return job
+        if (Date.now() >= deadline)
           throw new SdkError(
             `The job ${id} is still ${job.status} after ${timeoutMs} ms; it stays queued (wait again, or cancel it).`,
             { code: 'SDK_WAIT_TIMEOUT', details: { jobId: id, status: job.status } },
           )
-        const seconds = Math.min(pollSeconds, Math.ceil(left / 100) / 10)
-        job = toGridJob(await call('GET', jobPath(id, `?wait=${seconds}`), 'cbor', { signal }))
       }
-      return job
     },
 
     async cancel(id, { signal } = {}) {
@@ -318,4 +330,19 @@ function reasonOf(error: unknown): string {
   }
   if (error instanceof BaseError) return error.shortMessage
   return error instanceof Error ? error.message : String(error)
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined, what: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const aborted = () => {
+      clearTimeout(timer)
+      reject(new SdkError(`${what} was aborted.`, { code: 'SDK_ABORTED', cause: signal?.reason }))
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', aborted)
+      resolve()
+    }, ms)
+    if (signal?.aborted) aborted()
+    else signal?.addEventListener('abort', aborted, { once: true })
+  })
 }

@@ -106,7 +106,28 @@ describe('createGridClient: round trips', () => {
     expect((await failure(client.cancel(job.id))).code).toBe('JOB_NOT_CANCELLABLE')
   })
 
-  test('behavior: an abort during a long-poll is SDK_ABORTED, at once', async () => {
+  test('behavior: concurrent waits past the key’s rate limit back off (Retry-After) and finish', async () => {
+    const { secret } = await grid.network.apiKeys.create(
+      { name: 'tight', ratePerSecond: 4, burst: 2 },
+      Date.now(),
+    )
+    const tight = createGridClient({ baseUrl: grid.baseUrl, apiKey: secret })
+    const ids = await tight.submitBatch([sumJob([1, 0, 0, 0]), sumJob([2, 0, 0, 0]), sumJob()])
+    // 1 batch + 3 waits = 4 requests against a burst of 2: at least one wait is refused (429).
+    const jobs = await Promise.all(ids.map((id) => tight.wait(id, { timeoutMs: 20_000 })))
+    expect(jobs.map((job) => [...(readJobOutputs(job).sum?.data ?? [])])).toEqual([[1], [2], [10]])
+    // The same waits with no time to back off fail with the gateway's code. (The pause only
+    // lets the bucket refill for the batch: 2 tokens at 4/s.)
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    const more = await tight.submitBatch([sumJob(), sumJob(), sumJob()])
+    const outcomes = await Promise.allSettled(more.map((id) => tight.wait(id, { timeoutMs: 1 })))
+    const codes = outcomes.map((o) =>
+      o.status === 'rejected' ? (o.reason as BaseError).code : 'ok',
+    )
+    expect(codes).toContain('RATE_LIMITED')
+  })
+
+  test('behavior: an abort during a long-poll is SDK_ABORTED', async () => {
     const job = await client.submit({ ...sumJob(), redundancy: 3 })
     const controller = new AbortController()
     const waiting = client.wait(job.id, { signal: controller.signal })
