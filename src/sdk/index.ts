@@ -55,6 +55,7 @@ export {
   runOcr,
 } from './ocr/runOcr.ts'
 export { sortBoxes } from './ocr/sortBoxes.ts'
+export { type SplitIntoBatchesOptions, splitIntoBatches } from './ocr/splitIntoBatches.ts'
 export { parseTensorJson } from './parseTensorJson.ts'
 export { jobError, readJobOutputs } from './readJobOutputs.ts'
 export { SdkError, type SdkErrorCode, type SdkErrorType } from './SdkError.ts'

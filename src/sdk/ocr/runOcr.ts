@@ -8,6 +8,7 @@ import type { OcrBox, OcrImage } from './OcrImage.ts'
 import { parseDictionary } from './parseDictionary.ts'
 import { prepareDetInput } from './prepareDetInput.ts'
 import { prepareRecInput } from './prepareRecInput.ts'
+import { splitIntoBatches } from './splitIntoBatches.ts'
 
 export type OcrLine = {
   text: string
@@ -40,9 +41,9 @@ export type RunOcrReturnType = {
 
 /**
  * Reads the text in an image with the grid: the det model runs as one job, every box it finds
- * is cropped and sent to the rec model, all rec jobs in one batch (so as many workers as are
- * free read lines in parallel), and each line is decoded with the rec model's dictionary.
- * Text direction classification (cls, for upside-down lines) is not run: lines are taken to be
+ * is cropped and sent to the rec model, the rec jobs in as few batches as the gateway's limits
+ * allow (so as many workers as are free read lines in parallel), and each line is decoded with
+ * the rec model's dictionary. Text direction classification (cls, for upside-down lines) is not run: lines are taken to be
  * upright.
  */
 export async function runOcr(
@@ -85,10 +86,13 @@ export async function runOcr(
   const dictionary = parseDictionary(await dictionaryPromise)
   let lines: OcrLine[] = []
   if (boxes.length > 0) {
-    const ids = await client.submitBatch(
-      boxes.map((box) => ({ model: rec.id, inputs: { [recInput]: prepareRecInput(image, box) } })),
-      { signal },
-    )
+    const requests = boxes.map((box) => ({
+      model: rec.id,
+      inputs: { [recInput]: prepareRecInput(image, box) },
+    }))
+    const ids: string[] = []
+    for (const batch of splitIntoBatches(requests))
+      ids.push(...(await client.submitBatch(batch, { signal })))
     const jobs = await Promise.all(ids.map((id) => client.wait(id, { signal, timeoutMs })))
     lines = jobs.map((job, i) => {
       const probabilities = onlyOutput(rec, readJobOutputs(job))

@@ -8,6 +8,7 @@ import { assertImage } from '../../../src/sdk/ocr/assertImage.ts'
 import type { OcrImage } from '../../../src/sdk/ocr/OcrImage.ts'
 import { prepareDetInput } from '../../../src/sdk/ocr/prepareDetInput.ts'
 import { prepareRecInput } from '../../../src/sdk/ocr/prepareRecInput.ts'
+import { splitIntoBatches } from '../../../src/sdk/ocr/splitIntoBatches.ts'
 
 function solid(width: number, height: number, rgb: [number, number, number]): OcrImage {
   const pixels = new Uint8Array(width * height * 3)
@@ -110,5 +111,30 @@ describe('images', () => {
     expect(() => readPng(new TextEncoder().encode('GIF89a...'), 'x.gif')).toThrow(
       /x\.gif is not a PNG image/,
     )
+  })
+})
+
+describe('splitIntoBatches', () => {
+  const job = (bytes: number) => ({
+    model: 'm',
+    inputs: { x: { dtype: 'uint8' as const, dims: [bytes], data: new Uint8Array(bytes) } },
+  })
+
+  test('default: everything in one batch when it fits', () => {
+    expect(splitIntoBatches([job(10), job(10)]).map((b) => b.length)).toEqual([2])
+    expect(splitIntoBatches([])).toEqual([])
+  })
+
+  test('behavior: consecutive batches within the byte and count budgets, order kept', () => {
+    const jobs = [job(40), job(40), job(40), job(100), job(1), job(1), job(1)]
+    const batches = splitIntoBatches(jobs, { maxBytes: 90, maxJobs: 2 })
+    expect(batches.map((b) => b.map((j) => j.inputs.x.data.byteLength))).toEqual([
+      [40, 40],
+      [40],
+      [100], // larger than the budget: alone
+      [1, 1],
+      [1],
+    ])
+    expect(batches.flat()).toEqual(jobs)
   })
 })
