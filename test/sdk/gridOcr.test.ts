@@ -13,7 +13,7 @@ import { tensorToTypedArray } from '../../src/protocol/tensor/tensorToTypedArray
 import { runGridCli } from '../../src/sdk/cli/runGridCli.node.ts'
 import { createGridClient } from '../../src/sdk/createGridClient.ts'
 import { parseDictionary } from '../../src/sdk/ocr/parseDictionary.ts'
-import type { RunOcrReturnType } from '../../src/sdk/ocr/runOcr.ts'
+import { type RunOcrReturnType, runOcr } from '../../src/sdk/ocr/runOcr.ts'
 import { readJobOutputs } from '../../src/sdk/readJobOutputs.ts'
 import { OCR_TEST_LINES } from '../fixtures/ocr/renderTextPng.ts'
 import { type OrtNodeWorker, startOrtNodeWorker } from '../fixtures/ortNodeWorker.ts'
@@ -129,6 +129,18 @@ describe('grid ocr (real gateway, real onnxruntime worker)', () => {
     const expected = tensorToTypedArray(known.outputs.output as Tensor & { dtype: 'float32' })
     expect(output?.dims).toEqual([1, 1])
     expect(Math.abs((output?.data[0] as number) - (expected[0] ?? Number.NaN))).toBeLessThan(1e-3)
+  })
+
+  test('behavior: a blank page reads as no lines, with no rec job', async () => {
+    const client = createGridClient({ baseUrl: gateway.url, apiKey })
+    const recRuns = () => worker?.runs.get(rec.id) ?? 0
+    const rec = await client.manifest('ppocr-v4-rec')
+    const before = recRuns()
+    const blank = { width: 300, height: 120, channels: 1 as const, pixels: new Uint8Array(36_000) }
+    blank.pixels.fill(255)
+    const { lines } = await runOcr(client, blank, { timeoutMs: 60_000 })
+    expect(lines).toEqual([])
+    expect(recRuns()).toBe(before)
   })
 
   test('error: a file that is not a PNG exits 2 with one sentence, and nothing is submitted', async () => {
