@@ -24,6 +24,12 @@ const suites: Suite[] = [
       'per model on WASM in Chromium: raw onnxruntime-web vs the Engine proxy, and onnxruntime-node',
     run: async () => (await import('./engine.ts')).runEngineBench(),
   },
+  {
+    name: 'ocr',
+    description:
+      'grid ocr through a real gateway and a Node grid worker vs the same pipeline on local onnxruntime-node',
+    run: async () => (await import('./ocr.ts')).runOcrBench(),
+  },
 ]
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'))

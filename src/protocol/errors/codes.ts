@@ -666,6 +666,52 @@ export const errorCodes = {
     httpStatus: 502,
     description: 'The wallet failed to sign the delegation for a reason other than a refusal.',
   },
+  // The requester SDK and CLI (src/sdk): failures on the requester's side of the HTTP API. The
+  // gateway's own answers keep the gateway's code; these are for what never got one.
+  SDK_NETWORK_FAILED: {
+    errorName: 'SdkError',
+    httpStatus: 503,
+    description:
+      'The gateway could not be reached (connection refused, DNS, TLS, or the connection broke).',
+  },
+  SDK_INVALID_RESPONSE: {
+    errorName: 'SdkError',
+    httpStatus: 502,
+    description:
+      'The gateway answered something that is not the API’s JSON or CBOR (wrong URL, or a proxy).',
+  },
+  SDK_WAIT_TIMEOUT: {
+    errorName: 'SdkError',
+    httpStatus: 408,
+    description: 'The job did not settle within the time the caller gave wait(); it is still open.',
+  },
+  SDK_ABORTED: {
+    errorName: 'SdkError',
+    httpStatus: 409,
+    description: 'The call was aborted by its caller’s AbortSignal.',
+  },
+  SDK_INVALID_ARGUMENT: {
+    errorName: 'SdkError',
+    httpStatus: 400,
+    description: 'An SDK call got an argument it cannot use (a base URL, a tensor, a job id).',
+  },
+  SDK_JOB_NOT_COMPLETED: {
+    errorName: 'SdkError',
+    httpStatus: 409,
+    description: 'Outputs were asked of a job that has not completed yet.',
+  },
+  // The OCR pipeline on the SDK (src/sdk/ocr).
+  OCR_INVALID_IMAGE: {
+    errorName: 'OcrError',
+    httpStatus: 400,
+    description: 'The image cannot be read (not a PNG, or its size, channels and pixels disagree).',
+  },
+  OCR_MODEL_MISMATCH: {
+    errorName: 'OcrError',
+    httpStatus: 422,
+    description:
+      'The OCR models on the gateway do not have the PP-OCR inputs, outputs or dictionary expected.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>
 
 export type ErrorCodeInfo = {
