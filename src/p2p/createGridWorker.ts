@@ -13,6 +13,7 @@ import {
   type RunJob,
   type SessionSigningKey,
   type WorkClient,
+  type WorkClientBatching,
   type WorkClientEvent,
 } from './workClient.ts'
 
@@ -56,6 +57,8 @@ export type GridWorkerInit = {
   /** What the hello says, asked at each (re)connection: backends with self-tests, cached models. */
   hello(): { backends: BackendReport[]; cachedModels: ModelId[] }
   runJob: RunJob
+  /** Batches of tiny jobs (see WorkClientInit.batching); default none. */
+  batching?: WorkClientBatching | undefined
   /** Per-address dial timeout; default 5000 ms. */
   dialTimeoutMs?: number | undefined
   /** Reconnect backoff; defaults of backoffDelay (500 ms doubling to 30 s). */
@@ -194,6 +197,7 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
         delegation: init.delegation,
         chainId: info.chainId,
         runJob: init.runJob,
+        batching: init.batching,
         heartbeatIntervalMs: init.heartbeatIntervalMs,
         peerTimeoutMs: init.peerTimeoutMs,
         onEvent,
