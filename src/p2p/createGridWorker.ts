@@ -33,6 +33,9 @@ export type GridWorkerStatus = {
   jobsFailed: number
   /** Jobs held now (running or waiting), by id. */
   currentJobs: string[]
+  /** Engine calls that ran several jobs at once (batches of tiny jobs), and the jobs in them. */
+  batches: number
+  batchedJobs: number
   /** Sessions opened so far (1 + reconnects). */
   sessions: number
   /** When reconnecting: how long until the next try, ms. */
@@ -103,6 +106,8 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
     jobsRejected: 0,
     jobsFailed: 0,
     currentJobs: [],
+    batches: 0,
+    batchedJobs: 0,
     sessions: 0,
     retryInMs: undefined,
     lastError: undefined,
@@ -123,6 +128,12 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
         break
       case 'result-sent':
         held.delete(event.jobId)
+        break
+      case 'running':
+        if (event.jobIds.length > 1) {
+          status.batches++
+          status.batchedJobs += event.jobIds.length
+        }
         break
       case 'job-failed':
         held.delete(event.jobId)

@@ -189,6 +189,8 @@ test.describe('the contributor page as a grid worker @netns', () => {
     )
     const elapsedS = (performance.now() - submittedAt) / 1000
     const heldAtClose = await closer
+    const batched = await first.getByTestId('batched-jobs').textContent()
+    const batches = await first.getByTestId('batched-jobs').getAttribute('title')
 
     for (const [i, view] of views.entries()) {
       const spec = specs[i]
@@ -217,7 +219,7 @@ test.describe('the contributor page as a grid worker @netns', () => {
       byWorker.set(peer, (byWorker.get(peer) ?? 0) + 1)
     }
     console.log(
-      `[grid] start (engine, self-tests of every gateway model, connect) ${(startMs / 1000).toFixed(1)} s; ${views.length} jobs in ${elapsedS.toFixed(1)} s = ${(views.length / elapsedS).toFixed(1)} jobs/s; per worker ${[...byWorker.values()].join(', ')}; held by the closed tab: ${heldAtClose}`,
+      `[grid] start (engine, self-tests of every gateway model, connect) ${(startMs / 1000).toFixed(1)} s; ${views.length} jobs in ${elapsedS.toFixed(1)} s = ${(views.length / elapsedS).toFixed(1)} jobs/s; per worker ${[...byWorker.values()].join(', ')}; held by the closed tab: ${heldAtClose}; the first tab ran ${batched} jobs in ${batches} (Engine.runBatch)`,
     )
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0
     for (const model of ['silero', 'cls', 'rec'] as const) {
