@@ -164,6 +164,10 @@ export function ContributorCard() {
           <dd data-testid="jobs-done">{network?.jobsDone ?? 0}</dd>
           <dt>Current jobs</dt>
           <dd data-testid="current-jobs">{network?.currentJobs.length ?? 0}</dd>
+          <dt>Jobs run in batches</dt>
+          <dd data-testid="batched-jobs" title={`${network?.batches ?? 0} batches`}>
+            {network?.batchedJobs ?? 0}
+          </dd>
           {network?.lastError && (
             <>
               <dt>Last problem</dt>
