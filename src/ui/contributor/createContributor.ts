@@ -1,3 +1,4 @@
+import type { Address } from 'viem'
 import {
   createGridWorker,
   type GridWorker,
@@ -41,6 +42,10 @@ export type CreateContributorParameters = {
   modelNames?: readonly string[] | undefined
   /** Jobs held at once; default 4. */
   slots?: number | undefined
+  /** The partner whose widget brought this tab (the /embed page sets it): credited a share. */
+  partner?: Address | undefined
+  /** Cap on model bytes this tab downloads and caches (ModelStore); default none. */
+  maxDownloadBytes?: number | undefined
 }
 
 export type Contributor = {
@@ -129,7 +134,9 @@ export function createContributor(
         error: undefined,
       })),
     })
-    engine = workerModule.createWorkerEngine()
+    engine = workerModule.createWorkerEngine({
+      modelSource: new workerModule.ModelStore({ maxDownloadBytes: parameters.maxDownloadBytes }),
+    })
     await engine.init({ signal })
     for (const summary of wanted) {
       signal.throwIfAborted()
@@ -152,6 +159,7 @@ export function createContributor(
       allowInsecureLocal: parameters.allowInsecureLocal,
       clientVersion: CLIENT_VERSION,
       slots: parameters.slots,
+      partner: parameters.partner,
       sessionKey: {
         privateKey: sessionKey.keyPair.privateKey,
         publicKey: sessionKey.publicKeyHex,
