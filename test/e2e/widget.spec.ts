@@ -342,3 +342,25 @@ test('behavior: the loader ignores messages that do not come from its own iframe
   expect(await page.locator('iframe[title="Inference Grid worker"]').count()).toBe(0)
   expect((await widgetStatus()).state).toBe('declined')
 })
+
+test('behavior: on a cross-origin-isolated partner page the iframe is isolated too (multi-threaded WASM)', async ({
+  page,
+}) => {
+  partner.setPage('/isolated', {
+    headers: {
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+    },
+    body: partnerHtml('', widgetScript(grid, `data-partner="${PARTNER}" data-max-download-mb="8"`)),
+  })
+  await page.goto(`${partner.origin}/isolated`)
+  expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true)
+  // widget.js loaded under COEP require-corp: it has CORP cross-origin.
+  await page.getByRole('button', { name: 'Start' }).click()
+  const frame = page.frameLocator('iframe[title="Inference Grid worker"]')
+  // The /embed document loaded under the partner's COEP (CORP cross-origin) and was let be
+  // isolated by allow="cross-origin-isolated".
+  await expect(frame.getByTestId('embed-status')).toContainText('WASM multi-threaded')
+  await page.getByRole('button', { name: 'Stop' }).click()
+  await expect(page.getByRole('button', { name: 'Lend compute?' })).toBeVisible()
+})
