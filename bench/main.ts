@@ -18,6 +18,12 @@ const suites: Suite[] = [
       'per model on WASM in Chromium: raw onnxruntime-web vs the Engine proxy, and onnxruntime-node',
     run: async () => (await import('./engine.ts')).runEngineBench(),
   },
+  {
+    name: 'widget',
+    description:
+      'widget.js size (gzip budget 15 KB); Start to first job, widget iframe vs contributor page',
+    run: async () => (await import('./widget.ts')).runWidgetBench(),
+  },
 ]
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'))
