@@ -100,6 +100,15 @@ test.describe('the partner widget on the job network @netns', () => {
       `[widget] Start to connected ${Date.now() - startedAt} ms over ${network?.remoteAddr}; iframe crossOriginIsolated ${await embed.evaluate(() => globalThis.crossOriginIsolated)}`,
     )
     expect(network?.transport).toBe('webrtc-direct')
+    // Playwright's Chromium blocks third-party storage instead of partitioning it (see
+    // partnerPages.ts): so this run also proves the widget works with no Cache Storage at all.
+    const cacheStorage = await embed.evaluate(() =>
+      caches.open('probe').then(
+        () => 'available',
+        (error: Error) => error.name,
+      ),
+    )
+    expect(cacheStorage).toBe('SecurityError')
 
     const manifests = await loadManifests(gateway.url)
     const specs = jobSpecs({ silero: 30, cls: 10 })
