@@ -7,7 +7,13 @@
  * timed on the page around `await engine.run(...)` with transferred inputs. Rounds of raw and
  * proxy calls alternate so that drift (thermal, the other core) hits both alike.
  *
- * Run: `npx tsx bench/engine.ts` (builds the app first if dist/ has no engine entry).
+ * A second table compares, for Silero, jobs run one per engine.run() call with jobs run k per
+ * engine.runBatch() call (k = 8, 16): wall time per job and the per-job overhead on top of its own
+ * session.run, measured in alternating rounds on the same loaded model.
+ *
+ * Run: `npx tsx bench/engine.ts` (builds the app first if dist/ has no engine entry);
+ * `BENCH_ENGINE_MODELS=silero` measures only the models named (comma-separated: silero, cls,
+ * rec, det).
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
@@ -82,6 +88,10 @@ type PageEngine = {
     inputs: Record<string, PageTensor>
     backend?: string
   }): Promise<{ inferenceMs: number }>
+  runBatch(parameters: {
+    modelId: string
+    items: { inputs: Record<string, PageTensor> }[]
+  }): Promise<{ items: ({ ok: true; inferenceMs: number } | { ok: false })[] }>
   getStatus(): Promise<unknown>
   benchmark(parameters: {
     modelId: string
@@ -107,6 +117,28 @@ async function ensureBuilt(): Promise<string> {
   const entry = manifest['src/worker/index.ts']
   if (!entry) throw new Error(`${viteManifest} has no src/worker/index.ts entry: rebuild the app`)
   return `/${entry.file}`
+}
+
+/** Batch sizes compared with single runs for Silero; jobs per round divide by each. */
+const batchSizes = [1, 8, 16] as const
+const batchJobsPerRound = 96
+const batchRounds = 15
+
+type BatchRow = {
+  k: number
+  calls: number
+  jobs: number
+  /** All wall time of this k / all its jobs, ms. */
+  perJob: number
+  /** Median session.run time of one job, ms. */
+  inference: number
+  /** Median over calls of (call wall time - its items' session.run times) / k, ms. */
+  overhead: number
+  overheadP10: number
+  /** Jobs per second over all rounds (sum of jobs / sum of wall time). */
+  throughput: number
+  /** Median over rounds of (k=1 round wall time / this k's round wall time): paired, adjacent in time. */
+  speedup: number
 }
 
 type Row = {
@@ -176,7 +208,8 @@ export async function runEngineBench(): Promise<string> {
     })
 
     const rows: Row[] = []
-    for (const c of cases) {
+    const only = process.env.BENCH_ENGINE_MODELS?.split(',').map((m) => m.trim())
+    for (const c of cases.filter((c) => !only || only.includes(c.model))) {
       const started = performance.now()
       const manifest = await buildManifest(c.model)
       const inputs = testModels[c.model].makeInputs(c.size, 1234)
@@ -242,6 +275,89 @@ export async function runEngineBench(): Promise<string> {
         `bench: engine: ${c.label}: ${((performance.now() - started) / 1000).toFixed(1)} s`,
       )
     }
+    const silero = await buildManifest('silero')
+    const batchMeasured = await page.evaluate(
+      async ({ manifest, inputs, sizes, perRound, rounds }) => {
+        const engine = (globalThis as unknown as PageGlobal).benchEngine
+        const modelId = (manifest as { id: string }).id
+        await engine.loadModel(manifest, { backends: ['wasm'] })
+        // Fresh copies for every call: run() and runBatch() transfer (detach) their inputs.
+        const copy = () =>
+          Object.fromEntries(
+            Object.entries(inputs).map(([name, t]) => [name, { ...t, data: t.data.slice() }]),
+          )
+        const results = sizes.map((k) => ({
+          k,
+          perJob: [] as number[],
+          overhead: [] as number[],
+          inference: [] as number[],
+          roundMs: [] as number[],
+          jobs: 0,
+          wallMs: 0,
+        }))
+        for (const result of results) {
+          // Warm each path.
+          if (result.k === 1) await engine.run({ modelId, inputs: copy() })
+          else await engine.runBatch({ modelId, items: [{ inputs: copy() }, { inputs: copy() }] })
+        }
+        for (let round = 0; round < rounds; round++) {
+          // Rotate the order so that drift hits every mode alike.
+          for (let m = 0; m < results.length; m++) {
+            const result = results[(m + round) % results.length]
+            if (!result) continue
+            const { k } = result
+            const calls = Array.from({ length: perRound / k }, () =>
+              Array.from({ length: k }, () => ({ inputs: copy() })),
+            )
+            const roundStart = performance.now()
+            for (const items of calls) {
+              const t0 = performance.now()
+              let inferenceMs = 0
+              if (k === 1) {
+                inferenceMs = (await engine.run({ modelId, inputs: items[0]?.inputs ?? {} }))
+                  .inferenceMs
+                result.inference.push(inferenceMs)
+              } else {
+                const batch = await engine.runBatch({ modelId, items })
+                for (const item of batch.items) {
+                  if (!item.ok) continue
+                  inferenceMs += item.inferenceMs
+                  result.inference.push(item.inferenceMs)
+                }
+              }
+              const wall = performance.now() - t0
+              result.perJob.push(wall / k)
+              result.overhead.push((wall - inferenceMs) / k)
+            }
+            const roundMs = performance.now() - roundStart
+            result.roundMs[round] = roundMs
+            result.wallMs += roundMs
+            result.jobs += perRound
+          }
+        }
+        return results
+      },
+      {
+        manifest: silero,
+        inputs: testModels.silero.makeInputs({ samples: 512 }, 4321),
+        sizes: [...batchSizes],
+        perRound: batchJobsPerRound,
+        rounds: batchRounds,
+      },
+    )
+    const singleRounds = batchMeasured.find((m) => m.k === 1)?.roundMs ?? []
+    const batchRows: BatchRow[] = batchMeasured.map((m) => ({
+      k: m.k,
+      calls: m.perJob.length,
+      jobs: m.jobs,
+      perJob: m.wallMs / m.jobs,
+      speedup: summarize(m.roundMs.map((ms, round) => (singleRounds[round] ?? 0) / ms)).median,
+      inference: summarize(m.inference).median,
+      overhead: summarize(m.overhead).median,
+      overheadP10: quantile(m.overhead, 0.1),
+      throughput: (1000 * m.jobs) / m.wallMs,
+    }))
+    const singleRow = batchRows.find((r) => r.k === 1)
     await page.evaluate(() => (globalThis as unknown as PageGlobal).benchEngine.dispose())
 
     const chromiumVersion = browser.version()
@@ -280,6 +396,35 @@ export async function runEngineBench(): Promise<string> {
       'raw: session.run timed inside the engine worker (same session, same inputs, back to back).',
       'proxy: `await engine.run()` timed on the page: message to the worker, queue, input checks, tensors in and out (transferred), message back.',
       "overhead: median over calls of (proxy wall time - the same call's session.run time); p10: its 10th percentile, what a call costs when no other process delays a thread wake-up. overhead %: median overhead / raw median. Goals: <= 3% on rec/det, <= 0.1 ms/call on Silero.",
+      '',
+      `### Batching: Silero VAD v5 [1,512], k jobs per call (k = 1: engine.run; k > 1: engine.runBatch), ${batchRounds} alternating rounds of ${batchJobsPerRound} jobs per k`,
+      '',
+      table(
+        [
+          'jobs per call',
+          'calls',
+          'ms/job',
+          'session.run ms/job',
+          'overhead ms/job',
+          'overhead p10 ms/job',
+          'jobs/s',
+          'throughput vs k=1',
+          'overhead vs k=1',
+        ],
+        batchRows.map((r) => [
+          String(r.k),
+          String(r.calls),
+          fmt(r.perJob),
+          fmt(r.inference),
+          fmt(r.overhead),
+          fmt(r.overheadP10),
+          r.throughput.toFixed(0),
+          r.speedup.toFixed(3),
+          singleRow && singleRow.overhead > 0 ? (r.overhead / singleRow.overhead).toFixed(3) : '-',
+        ]),
+      ),
+      '',
+      "ms/job: all wall time on the page / all jobs of that k (jobs/s is its inverse). session.run: median of each job's own run. overhead: median over calls of (call wall time - its jobs' session.run times) / k: messaging, queue, input checks and tensor transfers per job; p10: its 10th percentile (a call no other process delayed). throughput vs k=1: median over rounds of the k=1 round's wall time / this k's, rounds of all k back to back. A long call is preempted by other processes more often than a short one: on a loaded machine the medians of long calls carry that, the p10 shows the cost without it.",
       '',
     ].join('\n')
   } finally {

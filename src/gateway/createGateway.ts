@@ -34,6 +34,11 @@ export type GatewayComponents = {
    * and it starts before the gateway listens; it stops first. Without one, none of that exists.
    */
   jobNetwork?: JobNetwork | undefined
+  /**
+   * The demo requester (src/gateway/demo): starts once the gateway listens (models ready, the
+   * scheduler running) and stops first, before the job network it submits to.
+   */
+  demo?: Startable | undefined
 }
 
 export type GatewayAddress = {
@@ -123,6 +128,10 @@ export function createGateway(components: GatewayComponents): CreateGatewayRetur
       http = server
       address = toAddress(config, server.server.address() as AddressInfo)
       started = true
+      // Not worth failing the start for: without it the grid still serves real requesters.
+      await components.demo
+        ?.start()
+        .catch((error) => logger.error({ err: error }, 'demo requester failed to start'))
 
       const appReady = await stat(path.join(config.appDir, 'index.html')).then(
         (s) => s.isFile(),
@@ -157,6 +166,9 @@ export function createGateway(components: GatewayComponents): CreateGatewayRetur
       }
       started = false
       try {
+        await components.demo
+          ?.stop()
+          .catch((error) => logger.error({ err: error }, 'demo requester stop failed'))
         // Workers first (told the gateway is stopping, their leases released), which also ends
         // long-polls that would otherwise hold HTTP's close open.
         await components.jobNetwork

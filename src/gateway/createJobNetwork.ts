@@ -11,7 +11,10 @@ import {
   registerNetworkRoutes,
   toNetworkInfo,
 } from './api/registerNetworkRoutes.ts'
+import { createSiweAuth } from './auth/createSiweAuth.ts'
+import { registerAuthRoutes } from './auth/registerAuthRoutes.ts'
 import type { JobNetworkConfig } from './config/parseJobNetworkConfig.ts'
+import { DEMO_REQUESTER } from './demo/createDemoRequester.ts'
 import { type Logger, namespacedLogger } from './logging/createLogger.ts'
 import {
   createJobNetworkMetrics,
@@ -24,6 +27,7 @@ import { createScheduler, type Scheduler } from './scheduler/createScheduler.ts'
 import { createSqliteJobStore } from './scheduler/createSqliteJobStore.ts'
 import type { JobStore } from './scheduler/JobStore.ts'
 import type { ModelCatalog } from './scheduler/ModelCatalog.ts'
+import { createContractSignatureVerifier } from './work/createContractSignatureVerifier.ts'
 import { createWorkProtocol, type WorkProtocol } from './work/createWorkProtocol.ts'
 import { createSqliteDelegationNonces, type DelegationNonces } from './work/DelegationNonces.ts'
 
@@ -81,10 +85,15 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
   const apiKeys = createSqliteApiKeyStore(sqlite)
   const nonces = createSqliteDelegationNonces({ db: sqlite })
   const scheduler = createScheduler(
-    { leaseMs: config.leaseMs },
+    // Demo jobs only ever fill capacity that real requesters leave idle.
+    { leaseMs: config.leaseMs, backgroundRequesters: [DEMO_REQUESTER] },
     { store, logger: components.logger, metrics, now },
   )
   const origins = () => config.gridOrigins ?? components.defaultOrigins()
+  const siwe = createSiweAuth(
+    { origins, chainId: config.chainId, rpcUrl: config.rpcUrl },
+    { db: sqlite },
+  )
   let gatewayNode: GatewayNode | undefined
   let started = false
 
@@ -100,6 +109,9 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
       maxSlotsPerWorker: config.maxWorkerSlots,
       allowedOrigins: origins,
       chainId: config.chainId,
+      verifyContractSignature: config.rpcUrl
+        ? createContractSignatureVerifier({ rpcUrl: config.rpcUrl })
+        : undefined,
     },
     { registrar, scheduler, store, catalog, nonces, logger: components.logger, metrics, now },
   )
@@ -132,6 +144,13 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
 
     registerRoutes(app) {
       registerNetworkRoutes(app, { networkInfo, nonces, now })
+      registerAuthRoutes(app, {
+        auth: siwe,
+        db: sqlite,
+        // The dashboard's origins: https ones get a Secure cookie.
+        secureCookie: () => origins().every((origin) => origin.startsWith('https:')),
+        now,
+      })
       registerApiKeyRoutes(app, { apiKeys, operatorToken: components.operatorToken, now })
       registerJobRoutes(
         app,

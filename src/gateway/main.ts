@@ -4,9 +4,11 @@ import { ensureAppBuilt } from './app/ensureAppBuilt.ts'
 import { defaultGridOrigins } from './config/defaultGridOrigins.ts'
 import { formatHelp } from './config/formatHelp.ts'
 import { parseConfig } from './config/parseConfig.ts'
+import { type DemoConfig, parseDemoConfig } from './config/parseDemoConfig.ts'
 import { type JobNetworkConfig, parseJobNetworkConfig } from './config/parseJobNetworkConfig.ts'
 import { createGateway, type Gateway } from './createGateway.ts'
 import { createJobNetwork } from './createJobNetwork.ts'
+import { createDemoRequester } from './demo/createDemoRequester.ts'
 import { ConfigError } from './errors/config.ts'
 import { GatewayError } from './errors/GatewayError.ts'
 import { createLogger, namespacedLogger } from './logging/createLogger.ts'
@@ -28,14 +30,17 @@ const version = readPackageVersion()
 
 let parsed: ReturnType<typeof parseConfig>
 let jobNetworkConfig: JobNetworkConfig | undefined
+let demoConfig: DemoConfig | undefined
 try {
   parsed = parseConfig({ args: process.argv.slice(2), env: process.env })
-  if (parsed.kind === 'run')
+  if (parsed.kind === 'run') {
     jobNetworkConfig = parseJobNetworkConfig({
       args: process.argv.slice(2),
       env: process.env,
       host: parsed.config.host,
     })
+    demoConfig = parseDemoConfig({ args: process.argv.slice(2), env: process.env })
+  }
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error
   // A person typed this: one readable sentence and what to do, no stack trace.
@@ -124,6 +129,20 @@ async function run(): Promise<void> {
       inspector: createOnnxInspector({ logger: rootLogger }),
       logger: rootLogger,
     })
+    const jobNetwork =
+      jobNetworkConfig &&
+      createJobNetwork({
+        config: jobNetworkConfig,
+        dataDir: config.dataDir,
+        sqlite: sqlite.sqlite,
+        catalog: modelCatalogFromRegistry(models),
+        logger: rootLogger,
+        registry: metrics.registry,
+        version,
+        operatorToken: config.operatorToken,
+        // Known once HTTP listens; before that no worker can have said hello.
+        defaultOrigins: () => (gateway?.isStarted() ? defaultGridOrigins(gateway.address()) : []),
+      })
     gateway = createGateway({
       config,
       logger: rootLogger,
@@ -131,20 +150,20 @@ async function run(): Promise<void> {
       metrics,
       version,
       models,
-      jobNetwork:
-        jobNetworkConfig &&
-        createJobNetwork({
-          config: jobNetworkConfig,
-          dataDir: config.dataDir,
-          sqlite: sqlite.sqlite,
-          catalog: modelCatalogFromRegistry(models),
-          logger: rootLogger,
-          registry: metrics.registry,
-          version,
-          operatorToken: config.operatorToken,
-          // Known once HTTP listens; before that no worker can have said hello.
-          defaultOrigins: () => (gateway?.isStarted() ? defaultGridOrigins(gateway.address()) : []),
-        }),
+      jobNetwork,
+      demo:
+        jobNetwork && demoConfig?.enabled
+          ? createDemoRequester(
+              { ratePerSecond: demoConfig.ratePerSecond, maxOpen: demoConfig.maxOpen },
+              {
+                scheduler: jobNetwork.scheduler,
+                store: jobNetwork.store,
+                models,
+                logger: rootLogger,
+                registry: metrics.registry,
+              },
+            )
+          : undefined,
     })
     await gateway.start()
   } catch (error) {

@@ -14,6 +14,7 @@ import {
   type RunJob,
   type SessionSigningKey,
   type WorkClient,
+  type WorkClientBatching,
   type WorkClientEvent,
 } from './workClient.ts'
 
@@ -33,6 +34,9 @@ export type GridWorkerStatus = {
   jobsFailed: number
   /** Jobs held now (running or waiting), by id. */
   currentJobs: string[]
+  /** Engine calls that ran several jobs at once (batches of tiny jobs), and the jobs in them. */
+  batches: number
+  batchedJobs: number
   /** Sessions opened so far (1 + reconnects). */
   sessions: number
   /** When reconnecting: how long until the next try, ms. */
@@ -59,6 +63,8 @@ export type GridWorkerInit = {
   /** What the hello says, asked at each (re)connection: backends with self-tests, cached models. */
   hello(): { backends: BackendReport[]; cachedModels: ModelId[] }
   runJob: RunJob
+  /** Batches of tiny jobs (see WorkClientInit.batching); default none. */
+  batching?: WorkClientBatching | undefined
   /** Per-address dial timeout; default 5000 ms. */
   dialTimeoutMs?: number | undefined
   /** Reconnect backoff; defaults of backoffDelay (500 ms doubling to 30 s). */
@@ -103,6 +109,8 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
     jobsRejected: 0,
     jobsFailed: 0,
     currentJobs: [],
+    batches: 0,
+    batchedJobs: 0,
     sessions: 0,
     retryInMs: undefined,
     lastError: undefined,
@@ -123,6 +131,12 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
         break
       case 'result-sent':
         held.delete(event.jobId)
+        break
+      case 'running':
+        if (event.jobIds.length > 1) {
+          status.batches++
+          status.batchedJobs += event.jobIds.length
+        }
         break
       case 'job-failed':
         held.delete(event.jobId)
@@ -198,6 +212,7 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
         partner: init.partner,
         chainId: info.chainId,
         runJob: init.runJob,
+        batching: init.batching,
         heartbeatIntervalMs: init.heartbeatIntervalMs,
         peerTimeoutMs: init.peerTimeoutMs,
         onEvent,

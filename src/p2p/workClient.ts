@@ -43,6 +43,37 @@ export type JobOutcome = {
  */
 export type RunJob = (job: AssignMessage, options: { signal: AbortSignal }) => Promise<JobOutcome>
 
+/** One job of a batch: its outcome, or why it alone failed (a JobError, as RunJob throws). */
+export type JobBatchItemOutcome = { ok: true; outcome: JobOutcome } | { ok: false; error: unknown }
+
+/**
+ * Runs several held jobs of one model together (the Engine's runBatch in a browser) and answers
+ * one outcome per job, in the order given. `signal` aborts when every job of the batch was
+ * dropped (cancelled, lease expired) or the client stops. Throwing fails every job of the batch.
+ */
+export type RunJobBatch = (
+  jobs: readonly AssignMessage[],
+  options: { signal: AbortSignal },
+) => Promise<JobBatchItemOutcome[]>
+
+/** Decides, per model, how many waiting jobs go to the runner as one batch (see createBatchPolicy). */
+export type BatchPolicy = {
+  /** Most jobs of this model to run as one batch now; 1 runs them one by one. */
+  limit(modelId: ModelId): number
+  /** Each completed job's own inference time, whether it ran alone or in a batch. */
+  observe(modelId: ModelId, inferenceMs: number): void
+}
+
+export type WorkClientBatching = {
+  runBatch: RunJobBatch
+  policy: BatchPolicy
+  /**
+   * While another run is in flight, a batch that is not full yet waits for more assignments
+   * until none arrived for this long, ms. Default 2 (the gateway sends a burst back to back).
+   */
+  coalesceMs?: number | undefined
+}
+
 export type SessionSigningKey = {
   /** Private key that signs results (WebCrypto; may be non-extractable). */
   privateKey: WebCryptoKey
@@ -53,6 +84,8 @@ export type SessionSigningKey = {
 
 export type WorkClientEvent =
   | { type: 'assigned'; job: AssignMessage }
+  /** Jobs handed to the runner together: one for runJob, several for a batch. */
+  | { type: 'running'; jobIds: string[] }
   | { type: 'result-sent'; jobId: string; totalMs: number }
   | { type: 'job-failed'; jobId: string; error: BaseError }
   | { type: 'job-dropped'; jobId: string; error: BaseError }
@@ -75,6 +108,12 @@ export type WorkClientInit = {
   /** Chain id of the grid's EIP-712 domain (GET /v1/network says which). */
   chainId: number
   runJob: RunJob
+  /**
+   * Run waiting jobs of one model as a batch when the policy says so (tiny models, where the
+   * per-call overhead is a large share). Each job still gets its own signed result. Without it,
+   * every job goes to `runJob` alone.
+   */
+  batching?: WorkClientBatching | undefined
   /** How often to send a heartbeat. Default 10 s. */
   heartbeatIntervalMs?: number | undefined
   /** Close the session when nothing arrives from the gateway for this long. Default 30 s. */
@@ -91,6 +130,9 @@ export type WorkClientStats = {
   /** Jobs held now (running or waiting). */
   held: number
   running: number
+  /** Runner calls made so far, and how many of them were batches (2+ jobs). */
+  runs: number
+  batches: number
   resultsSent: number
   accepted: number
   rejected: number
@@ -119,11 +161,16 @@ type HeldJob = {
   running: boolean
 }
 
+type Settled = { ok: true; outcome: JobOutcome } | { ok: false; error: unknown }
+
 /**
  * The worker side of the work protocol, used by browser tabs and by Node simulated workers: one
  * long-lived stream to a gateway, a hello, then assignments in and signed results out, with
- * heartbeats both ways. It holds up to `slots` jobs and runs up to `maxConcurrentRuns` of them;
- * a held job that is not running yet has its inputs already here, which hides transfer time.
+ * heartbeats both ways. It holds up to `slots` jobs and has up to `maxConcurrentRuns` runner calls
+ * in flight; a held job that is not running yet has its inputs already here, which hides transfer
+ * time (assignments are read and decoded while runs compute). With `batching`, waiting jobs of a
+ * model the policy calls tiny go to the runner as one batch, of at most slots / maxConcurrentRuns
+ * jobs so that one batch computes while the next fills.
  *
  * Reconnecting is the caller's business (the browser node retries with backoff): a client
  * instance serves one session, and `closed` says when and why it ended.
@@ -149,7 +196,13 @@ export function createWorkClient(
   let capacity = clampSlots(init.slots)
   let maxRuns = Math.max(1, init.maxConcurrentRuns ?? capacity)
   const held = new Map<string, HeldJob>()
-  const stats = { resultsSent: 0, accepted: 0, rejected: 0, failed: 0 }
+  const stats = { runs: 0, batches: 0, resultsSent: 0, accepted: 0, rejected: 0, failed: 0 }
+  const batching = init.batching
+  const coalesceMs = batching?.coalesceMs ?? 2
+  /** Runner calls in flight (a batch is one). */
+  let units = 0
+  let lastAssignAt = 0
+  let coalesceTimer: ReturnType<typeof setTimeout> | undefined
   let heartbeatSeq = 0
   let lastReceivedAt = Date.now()
   let timer: ReturnType<typeof setInterval> | undefined
@@ -170,6 +223,7 @@ export function createWorkClient(
     isClosed = true
     started = false
     if (timer) clearInterval(timer)
+    if (coalesceTimer) clearTimeout(coalesceTimer)
     for (const entry of held.values()) entry.controller.abort(error ?? new Error('stopped'))
     held.clear()
     if (error) channel?.abort(error)
@@ -178,24 +232,114 @@ export function createWorkClient(
     resolveClosed(error)
   }
 
+  /** How many waiting jobs of this model to hand over at once. */
+  function batchLimit(modelId: ModelId): number {
+    if (!batching) return 1
+    const perRun = Math.max(1, Math.ceil(capacity / maxRuns))
+    return Math.max(1, Math.min(Math.floor(batching.policy.limit(modelId)), perRun))
+  }
+
   function schedule(): void {
     if (isClosed) return
-    let free = maxRuns - running()
+    if (coalesceTimer) {
+      clearTimeout(coalesceTimer)
+      coalesceTimer = undefined
+    }
+    const waitingFor = new Set<ModelId>()
     for (const entry of held.values()) {
-      if (free <= 0) break
-      if (entry.running) continue
-      entry.running = true
-      free--
-      void runHeld(entry)
+      if (units >= maxRuns) return
+      const { modelId } = entry.job
+      if (entry.running || waitingFor.has(modelId)) continue
+      const limit = batchLimit(modelId)
+      const group = [entry]
+      if (limit > 1) {
+        for (const other of held.values()) {
+          if (group.length >= limit) break
+          if (other !== entry && !other.running && other.job.modelId === modelId) group.push(other)
+        }
+        // Nothing to overlap with: start now. Otherwise let a burst of assignments fill the
+        // batch; the engine is busy with the run in flight meanwhile.
+        const quietMs = performance.now() - lastAssignAt
+        if (units > 0 && group.length < limit && quietMs < coalesceMs) {
+          waitingFor.add(modelId)
+          coalesceTimer ??= setTimeout(() => {
+            coalesceTimer = undefined
+            schedule()
+          }, coalesceMs - quietMs)
+          continue
+        }
+      }
+      startRun(group)
     }
   }
 
-  async function runHeld(entry: HeldJob): Promise<void> {
+  function startRun(group: HeldJob[]): void {
+    units++
+    stats.runs++
+    if (group.length > 1) stats.batches++
+    for (const entry of group) entry.running = true
+    emit({ type: 'running', jobIds: group.map((entry) => entry.job.jobId) })
+    void run(group)
+  }
+
+  async function run(group: HeldJob[]): Promise<void> {
+    let settled: Settled[]
+    const [single] = group
+    if (group.length === 1 && single) {
+      const { job, controller } = single
+      settled = [
+        await init.runJob(job, { signal: controller.signal }).then(
+          (outcome): Settled => ({ ok: true, outcome }),
+          (error: unknown): Settled => ({ ok: false, error }),
+        ),
+      ]
+    } else {
+      settled = await runBatch(group)
+    }
+    // The runner is free: hand it the next jobs before hashing and signing these.
+    units--
+    schedule()
+    await Promise.all(
+      group.map((entry, i) =>
+        finish(
+          entry,
+          settled[i] ?? { ok: false, error: new Error('The batch runner skipped a job.') },
+        ),
+      ),
+    )
+    schedule()
+  }
+
+  async function runBatch(group: HeldJob[]): Promise<Settled[]> {
+    if (!batching) throw new Error('unreachable: a batch without a batch runner')
+    // The batch stops only when no job in it is still wanted.
+    const controller = new AbortController()
+    const onAbort = () => {
+      if (group.every((entry) => entry.controller.signal.aborted)) controller.abort()
+    }
+    for (const entry of group) entry.controller.signal.addEventListener('abort', onAbort)
+    onAbort()
+    try {
+      return await batching.runBatch(
+        group.map((entry) => entry.job),
+        { signal: controller.signal },
+      )
+    } catch (error) {
+      return group.map(() => ({ ok: false, error }))
+    } finally {
+      for (const entry of group) entry.controller.signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** Hashes, signs and sends one job's result, or reports why it failed. */
+  async function finish(entry: HeldJob, settled: Settled): Promise<void> {
     const { job, controller, receivedAt } = entry
     const { signal } = controller
     try {
-      const outcome = await init.runJob(job, { signal })
+      if (!settled.ok) throw settled.error
+      const { outcome } = settled
       signal.throwIfAborted()
+      batching?.policy.observe(job.modelId, outcome.inferenceMs)
       const totalMs = performance.now() - receivedAt
       const [inputHash, outputHash] = await Promise.all([
         hashTensorMap(job.inputs),
@@ -232,15 +376,13 @@ export function createWorkClient(
       stats.resultsSent++
       emit({ type: 'result-sent', jobId: job.jobId, totalMs })
     } catch (error) {
-      held.delete(job.jobId)
+      if (held.get(job.jobId) === entry) held.delete(job.jobId)
       // Dropped by the gateway (lease expired, cancelled) or by stop(): nothing to report.
       if (signal.aborted) return
       const failure = asJobError(error)
       stats.failed++
       send({ v: PROTOCOL_VERSION, type: 'error', jobId: job.jobId, error: serializeError(failure) })
       emit({ type: 'job-failed', jobId: job.jobId, error: failure })
-    } finally {
-      schedule()
     }
   }
 
@@ -254,6 +396,7 @@ export function createWorkClient(
           controller: new AbortController(),
           running: false,
         })
+        lastAssignAt = performance.now()
         emit({ type: 'assigned', job: message })
         schedule()
         return

@@ -1,5 +1,11 @@
-import { useCallback, useState, useSyncExternalStore } from 'react'
+import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react'
+import type { Address } from 'viem'
+import { useConfig, useConnection } from 'wagmi'
+import type { GridWagmiConfig } from '../wallet/createGridWagmiConfig.ts'
+import type { DelegatedSession } from '../wallet/getDelegatedSession.ts'
+import { type SessionKeyStore, sessionIdOf } from '../wallet/SessionKeyStore.ts'
 import type { Contributor, ContributorStatus } from './contributor/createContributor.ts'
+import { shortAddress, WalletButton } from './wallet/WalletButton.tsx'
 
 const idle: ContributorStatus = { state: 'idle', models: [], network: undefined, error: undefined }
 
@@ -16,11 +22,29 @@ function isLocalPage(): boolean {
   return ['localhost', '127.0.0.1', '[::1]'].includes(globalThis.location.hostname)
 }
 
+/** One per page: delegated session keys live in IndexedDB between reloads. */
+let sessionStore: Promise<SessionKeyStore> | undefined
+function sessionKeyStore(): Promise<SessionKeyStore> {
+  sessionStore ??= import('../wallet/createIndexedDbSessionKeyStore.browser.ts').then((m) =>
+    m.createIndexedDbSessionKeyStore(),
+  )
+  return sessionStore
+}
+
 /**
  * Start/Stop for contributing this tab, and what it is doing. The worker code (libp2p, the
- * engine, onnxruntime-web) is imported only when Start is pressed.
+ * engine, onnxruntime-web) is imported only when Start is pressed. With a wallet connected, Start
+ * first gets the wallet's delegation to a session key (one signature, reused from IndexedDB until
+ * it expires); a wallet switch or disconnect stops the tab, so nothing more is earned under the
+ * old wallet. Without a wallet the tab contributes anonymously and earns nothing for itself.
  */
 export function ContributorCard() {
+  const config = useConfig() as GridWagmiConfig
+  const connection = useConnection()
+  const wallet = connection.status === 'connected' ? connection.address : undefined
+  /** The wallet the running contributor earns for (undefined: anonymous). */
+  const [earningFor, setEarningFor] = useState<Address | undefined>()
+  const [notice, setNotice] = useState<string | undefined>()
   const [contributor, setContributor] = useState<Contributor | undefined>()
   const subscribe = useCallback(
     (listener: () => void) => contributor?.subscribe(listener) ?? (() => undefined),
@@ -32,16 +56,38 @@ export function ContributorCard() {
 
   const start = async () => {
     setLoadError(undefined)
+    setNotice(undefined)
     try {
+      let session: DelegatedSession | undefined
+      let sessionId: string | undefined
+      if (wallet) {
+        const [{ delegateSession }, store] = await Promise.all([
+          import('./wallet/delegateSession.ts'),
+          sessionKeyStore(),
+        ])
+        session = await delegateSession({
+          config,
+          wallet,
+          store,
+          baseUrl: globalThis.location.origin,
+        })
+        const { origin, chainId } = session.delegation.delegation
+        sessionId = sessionIdOf(origin, chainId, wallet)
+      }
       const [{ createContributor }, { installConsoleHandle }, { releaseOnPageHide }] =
         await Promise.all([
           import('./contributor/createContributor.ts'),
           import('./contributor/installConsoleHandle.ts'),
           import('./contributor/releaseOnPageHide.ts'),
         ])
-      const next = createContributor({ allowInsecureLocal: isLocalPage() })
+      const next = createContributor({
+        allowInsecureLocal: isLocalPage(),
+        session,
+      })
       installConsoleHandle(next)
       releaseOnPageHide(next)
+      earning.current = { wallet, sessionId }
+      setEarningFor(wallet)
       setContributor(next)
       await next.start()
     } catch (error) {
@@ -52,14 +98,43 @@ export function ContributorCard() {
     void contributor?.stop()
   }
 
+  // A wallet switch or disconnect ends earning under the old wallet: the tab stops (the gateway
+  // closes that session), and a disconnect also forgets the stored session key.
+  const earning = useRef<{ wallet: Address | undefined; sessionId: string | undefined }>({
+    wallet: undefined,
+    sessionId: undefined,
+  })
+  useEffect(() => {
+    const started = earning.current
+    if (!started.wallet || !contributor || !active) return
+    if (connection.status === 'reconnecting' || connection.status === 'connecting') return
+    if (wallet?.toLowerCase() === started.wallet.toLowerCase()) return
+    void contributor.stop()
+    setNotice(
+      wallet
+        ? `The wallet switched accounts: this tab stopped earning for ${shortAddress(started.wallet)}. Press Start to contribute for ${shortAddress(wallet)}.`
+        : `The wallet disconnected: this tab stopped earning for ${shortAddress(started.wallet)}. Press Start to contribute anonymously, or connect a wallet.`,
+    )
+    if (!wallet && started.sessionId) {
+      const id = started.sessionId
+      void sessionKeyStore().then((store) => store.delete(id))
+    }
+    earning.current = { wallet: undefined, sessionId: undefined }
+  }, [wallet, connection.status, contributor, active])
+
   const network = status.network
   return (
     <section className="card" aria-labelledby="contribute-title" data-testid="contributor-card">
       <h2 id="contribute-title">Contribute</h2>
-      <p>
+      <WalletButton />
+      <p data-testid="contributor-identity">
         {active
-          ? 'This tab is running models for the grid. Anonymous: no wallet is connected, so it earns nothing for itself yet.'
-          : 'Press Start to run models for the grid in this tab. Nothing downloads or computes before you do.'}
+          ? earningFor
+            ? `This tab is running models for the grid, earning for ${shortAddress(earningFor)}. Its results are signed by a session key your wallet authorized once.`
+            : 'This tab is running models for the grid anonymously: no wallet was connected at Start, so it earns nothing for itself.'
+          : wallet
+            ? 'Press Start to run models for the grid in this tab. Your wallet signs once to authorize this tab for 24 hours; nothing downloads or computes before you press Start.'
+            : 'Press Start to run models for the grid in this tab. Without a wallet it contributes anonymously and earns nothing for itself; connect one to earn. Nothing downloads or computes before you press Start.'}
       </p>
       <button
         type="button"
@@ -70,6 +145,11 @@ export function ContributorCard() {
         {active ? 'Stop' : 'Start'}
       </button>
       {(loadError ?? status.error) && <p role="alert">{loadError ?? status.error}</p>}
+      {notice && (
+        <p role="status" data-testid="wallet-notice">
+          {notice}
+        </p>
+      )}
       {status.state !== 'idle' && (
         <dl className="facts">
           <dt>State</dt>
@@ -84,6 +164,10 @@ export function ContributorCard() {
           <dd data-testid="jobs-done">{network?.jobsDone ?? 0}</dd>
           <dt>Current jobs</dt>
           <dd data-testid="current-jobs">{network?.currentJobs.length ?? 0}</dd>
+          <dt>Jobs run in batches</dt>
+          <dd data-testid="batched-jobs" title={`${network?.batches ?? 0} batches`}>
+            {network?.batchedJobs ?? 0}
+          </dd>
           {network?.lastError && (
             <>
               <dt>Last problem</dt>

@@ -47,6 +47,10 @@ export type {
   LoadedModel,
   LoadModelOptions,
   LoadProgress,
+  RunBatchItem,
+  RunBatchItemResult,
+  RunBatchParameters,
+  RunBatchReturnType,
   RunParameters,
   RunReturnType,
 } from './engine/Engine.ts'
@@ -56,5 +60,6 @@ export type {
   ModelSourceGetOptions,
   ModelSourceProgress,
 } from './engine/ModelSource.ts'
+export { MAX_RUN_BATCH_ITEMS } from './engine/maxRunBatchItems.ts'
 export { toBackendReports } from './engine/toBackendReports.ts'
 export * from './models/index.ts'

@@ -98,4 +98,39 @@ describe('checkFile', () => {
       'src/protocol is pure: no .node.ts or .browser.ts files',
     ])
   })
+
+  test('behavior: the SDK imports protocol and cborg; its CLI (*.node.ts) Node built-ins and pngjs', () => {
+    expect(rules('src/sdk/a.ts', `import { x } from '../protocol/x.ts'`)).toEqual([])
+    expect(rules('src/sdk/a.ts', `import { encode } from 'cborg'`)).toEqual([])
+    expect(rules('src/sdk/cli/a.node.ts', `import { PNG } from 'pngjs'`)).toEqual([])
+    expect(rules('src/sdk/cli/a.node.ts', `import fs from 'node:fs'`)).toEqual([])
+  })
+
+  test('error: nothing outside the SDK imports it; the SDK imports no other layer', () => {
+    expect(rules('src/gateway/a.ts', `import { x } from '../sdk/x.ts'`)).toEqual([
+      'gateway may not import sdk',
+    ])
+    expect(rules('src/ui/a.tsx', `import { x } from '../sdk/x.ts'`)).toEqual([
+      'ui may not import sdk',
+    ])
+    expect(rules('src/sdk/a.ts', `import { x } from '../gateway/x.ts'`)).toEqual([
+      'sdk may not import gateway',
+    ])
+    expect(rules('src/sdk/a.ts', `import { x } from '../p2p/x.ts'`)).toEqual([
+      'sdk may not import p2p',
+    ])
+  })
+
+  test('error: shared SDK files import Node built-ins, pngjs or other packages', () => {
+    expect(rules('src/sdk/a.ts', `import fs from 'node:fs'`)).toEqual([
+      'browser/shared code imports a Node built-in',
+    ])
+    expect(rules('src/sdk/a.ts', `import { PNG } from 'pngjs'`)).toEqual([
+      'browser/shared code imports a Node-only package',
+      'src/sdk (outside *.node.ts) may only use cborg',
+    ])
+    expect(rules('src/sdk/a.ts', `import { parseAbi } from 'viem'`)).toEqual([
+      'src/sdk (outside *.node.ts) may only use cborg',
+    ])
+  })
 })

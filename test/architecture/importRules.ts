@@ -1,13 +1,23 @@
 /**
  * The import-direction rules of ARCHITECTURE.md, as data, and a checker over source files.
- * protocol <- worker | p2p | wallet <- ui | widget | gateway; the gateway never imports ui,
+ * protocol <- worker | p2p | wallet <- ui | widget | gateway, and protocol <- sdk (the requester
+ * SDK and its CLI, which nothing else imports); the gateway never imports ui,
  * worker or wagmi; the browser never imports the gateway; `*.node.ts` files are Node-only and
  * `*.browser.ts(x)` files browser-only, and neither side imports the other's.
  */
 import path from 'node:path'
 import ts from 'typescript'
 
-export const LAYERS = ['protocol', 'worker', 'p2p', 'wallet', 'gateway', 'ui', 'widget'] as const
+export const LAYERS = [
+  'protocol',
+  'worker',
+  'p2p',
+  'wallet',
+  'gateway',
+  'ui',
+  'widget',
+  'sdk',
+] as const
 export type Layer = (typeof LAYERS)[number]
 
 /** Which other layers each layer may import (its own is always allowed). */
@@ -19,6 +29,8 @@ export const ALLOWED_LAYER_IMPORTS: Record<Layer, readonly Layer[]> = {
   ui: ['protocol', 'worker', 'p2p', 'wallet'],
   widget: ['protocol'],
   gateway: ['protocol', 'p2p'],
+  // Requesters' code: it talks HTTP to a gateway, so it needs only the shared types and codecs.
+  sdk: ['protocol'],
 }
 
 const NODE_ONLY_PACKAGES = [
@@ -30,6 +42,7 @@ const NODE_ONLY_PACKAGES = [
   'onnxruntime-node',
   'ws',
   'node-datachannel',
+  'pngjs',
 ]
 const BROWSER_ONLY_PACKAGES = [
   'react',
@@ -42,6 +55,9 @@ const BROWSER_ONLY_PACKAGES = [
 
 /** Packages pure protocol code may use: it must run unchanged in Chromium and Node. */
 const PROTOCOL_PACKAGES = ['cborg', 'viem', '@noble/']
+
+/** Packages the SDK's shared (browser and Node) files may use: it must stay small for requesters. */
+const SDK_PACKAGES = ['cborg']
 
 export type SourceFile = { path: string; source: string }
 export type Violation = { file: string; specifier: string; rule: string }
@@ -107,6 +123,8 @@ export function checkFile(file: SourceFile): Violation[] {
       flag(specifier, `src/protocol may only use ${PROTOCOL_PACKAGES.join(', ')}`)
     if (layer !== 'worker' && matchesPackage(specifier, ['onnxruntime-web']))
       flag(specifier, 'only src/worker loads onnxruntime-web (lazily, in the Web Worker)')
+    if (layer === 'sdk' && browserSide && !matchesPackage(specifier, SDK_PACKAGES))
+      flag(specifier, `src/sdk (outside *.node.ts) may only use ${SDK_PACKAGES.join(', ')}`)
     if (layer === 'widget' && !specifier.startsWith('.'))
       flag(specifier, 'the widget loader stays tiny: no packages')
   }

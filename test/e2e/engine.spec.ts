@@ -98,6 +98,59 @@ test.describe('engine on WASM', () => {
     expect(consoleErrors.filter((e) => !isOrtWarning(e))).toEqual([])
   })
 
+  test('runBatch: Silero outputs are byte for byte those of single runs; a bad item fails alone', async ({
+    page,
+  }) => {
+    await openEnginePage(page)
+    const manifest = await manifestOf('silero')
+    const inputs = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) =>
+      testModels.silero.makeInputs(wasmSizes.silero, seed),
+    )
+    const result = await page.evaluate(
+      async ({ manifest, inputs }) => {
+        const { engine, modelSource } = (globalThis as unknown as HarnessGlobal).engineHarness
+        const grid = engine.createWorkerEngine({ modelSource })
+        await grid.loadModel(manifest)
+        const singles: Awaited<ReturnType<typeof grid.run>>[] = []
+        for (const item of inputs)
+          singles.push(await grid.run({ modelId: manifest.id, inputs: item, transfer: false }))
+        const { sr: _, ...noSr } = inputs[0] ?? {}
+        const batch = await grid.runBatch({
+          modelId: manifest.id,
+          items: [...inputs.map((item) => ({ inputs: item })), { inputs: noSr }],
+        })
+        await grid.dispose()
+        const same = (a?: Uint8Array, b?: Uint8Array) =>
+          !!a && !!b && a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i])
+        return {
+          backend: batch.backend,
+          identical: batch.items.slice(0, inputs.length).map((item, i) => {
+            const single = singles[i]
+            if (!item.ok || !single) return false
+            const names = Object.keys(single.outputs)
+            return (
+              names.length === Object.keys(item.outputs).length &&
+              names.every((name) => same(item.outputs[name]?.data, single.outputs[name]?.data))
+            )
+          }),
+          inferenceMs: batch.items.map((item) => (item.ok ? item.inferenceMs : -1)),
+          bad: batch.items.flatMap((item) =>
+            item.ok
+              ? []
+              : [{ name: item.error.name, code: item.error.code, details: item.error.details }],
+          ),
+        }
+      },
+      { manifest, inputs },
+    )
+    expect(result.backend).toBe('wasm')
+    expect(result.identical).toEqual(inputs.map(() => true))
+    expect(result.inferenceMs.slice(0, 8).every((ms) => ms > 0)).toBe(true)
+    expect(result.bad).toMatchObject([
+      { name: 'EngineError', code: 'ENGINE_INPUT_MISMATCH', details: { input: 'sr' } },
+    ])
+  })
+
   test('behavior: onnxruntime-web stays out of the page bundle; its assets come from the gateway', async ({
     page,
     gateway,

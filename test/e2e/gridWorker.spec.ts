@@ -166,6 +166,8 @@ test.describe('the contributor page as a grid worker @netns', () => {
     const views = await waitJobs(() => url, apiKey, ids)
     const elapsedS = (performance.now() - submittedAt) / 1000
     const { held: heldAtClose, closedAt } = await closer
+    const batched = await first.getByTestId('batched-jobs').textContent()
+    const batches = await first.getByTestId('batched-jobs').getAttribute('title')
 
     await expectCompletedLikeNode(specs, views, manifests)
     const byWorker = new Map<string, number>()
@@ -174,7 +176,7 @@ test.describe('the contributor page as a grid worker @netns', () => {
       byWorker.set(peer, (byWorker.get(peer) ?? 0) + 1)
     }
     console.log(
-      `[grid] start (engine, self-tests of every gateway model, connect) ${(startMs / 1000).toFixed(1)} s; ${views.length} jobs in ${elapsedS.toFixed(1)} s = ${(views.length / elapsedS).toFixed(1)} jobs/s; per worker ${[...byWorker.values()].join(', ')}; held by the closed tab: ${heldAtClose}`,
+      `[grid] start (engine, self-tests of every gateway model, connect) ${(startMs / 1000).toFixed(1)} s; ${views.length} jobs in ${elapsedS.toFixed(1)} s = ${(views.length / elapsedS).toFixed(1)} jobs/s; per worker ${[...byWorker.values()].join(', ')}; held by the closed tab: ${heldAtClose}; the first tab ran ${batched} jobs in ${batches} (Engine.runBatch)`,
     )
     for (const model of ['silero', 'cls', 'rec'] as const) {
       const results = views.filter((_, i) => specs[i]?.model === model).map((v) => v.results[0])

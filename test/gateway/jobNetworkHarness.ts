@@ -150,8 +150,8 @@ export type TestJobRequest = {
 export async function submitJobs(
   network: JobNetwork,
   requests: readonly TestJobRequest[],
+  catalog: ModelCatalog = fakeModelCatalog(),
 ): Promise<string[]> {
-  const catalog = fakeModelCatalog()
   const jobs = requests.map((request, i) =>
     prepareJob({
       request: {

@@ -264,6 +264,9 @@ describe('formatHelp', () => {
     ['--public-url <url>', 'INFERENCE_GRID_PUBLIC_URL', 'default (none)'],
     ['--build-if-needed', 'INFERENCE_GRID_BUILD_IF_NEEDED', 'default off'],
     ['--shutdown-timeout-ms <ms>', 'INFERENCE_GRID_SHUTDOWN_TIMEOUT_MS', 'default 10000'],
+    ['--demo ', 'INFERENCE_GRID_DEMO', 'default on'],
+    ['--demo-rate <jobs/s>', 'INFERENCE_GRID_DEMO_RATE', 'default 1'],
+    ['--demo-max-open <n>', 'INFERENCE_GRID_DEMO_MAX_OPEN', 'default 4'],
   ])('behavior: lists %s with %s and its default', (flag, env, fallback) => {
     const lines = help.split('\n')
     const at = lines.findIndex((line) => line.includes(flag))
@@ -273,7 +276,10 @@ describe('formatHelp', () => {
     expect(lines.slice(at, next).join('\n')).toContain(`env ${env}, ${fallback}`)
   })
 
-  test.each([['--no-build'], ['-h, --help'], ['-v, --version']])('behavior: lists %s', (flag) => {
-    expect(help).toContain(flag)
-  })
+  test.each([['--no-build'], ['--no-demo'], ['-h, --help'], ['-v, --version']])(
+    'behavior: lists %s',
+    (flag) => {
+      expect(help).toContain(flag)
+    },
+  )
 })

@@ -45,6 +45,7 @@ describe('parseJobNetworkConfig', () => {
             "reservationTtlMs": 7200000,
           },
         },
+        "rpcUrl": undefined,
       }
     `)
   })
@@ -63,12 +64,14 @@ describe('parseJobNetworkConfig', () => {
         INFERENCE_GRID_P2P_WS_PORT: '9999',
         INFERENCE_GRID_CHAIN_ID: '8453',
         INFERENCE_GRID_ORIGINS: 'https://grid.example.org',
+        INFERENCE_GRID_RPC_URL: 'http://127.0.0.1:8545',
       },
     )
     expect(config.p2p.listen[0]).toBe('/ip4/127.0.0.1/tcp/9001/ws')
     expect(config.leaseMs).toBe(1500)
     expect(config.chainId).toBe(8453)
     expect(config.gridOrigins).toEqual(['https://grid.example.org'])
+    expect(config.rpcUrl).toBe('http://127.0.0.1:8545/')
     expect(config.p2p.iceServers).toEqual([{ urls: ['stun:stun.example.org:3478'] }])
   })
 
@@ -97,6 +100,10 @@ describe('parseJobNetworkConfig', () => {
     [
       ['--grid-origins', 'https://a.example/path'],
       '--grid-origins must be comma-separated origins such as https://grid.example.org; got "https://a.example/path".',
+    ],
+    [
+      ['--rpc-url', 'ws://node:8546'],
+      '--rpc-url must be an http:// or https:// URL; got "ws://node:8546".',
     ],
     [['--lease-ms', '5'], '--lease-ms must be a whole number from 100 to 86400000; got "5".'],
   ])('error: %j', (args, message) => {

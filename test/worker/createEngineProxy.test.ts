@@ -107,6 +107,45 @@ describe('createEngineProxy + serveEngine', () => {
     close()
   })
 
+  test('runBatch: one call each way; per-item outputs, and per-item errors rebuilt with their class', async () => {
+    const { proxy, close } = connect()
+    const manifest = await buildManifest('silero')
+    await proxy.loadModel(manifest)
+    const a = testModels.silero.makeInputs({ samples: 512 }, 31)
+    const b = testModels.silero.makeInputs({ samples: 512 }, 32)
+    const [refA, refB] = await Promise.all([runNode('silero', a), runNode('silero', b)])
+    const bufferA = a.input?.data
+    const batch = await proxy.runBatch({
+      modelId: manifest.id,
+      items: [
+        { inputs: a },
+        { inputs: { ...b, sr: { dtype: 'int64', dims: [], data: new Uint8Array(3) } } },
+        { inputs: b },
+      ],
+    })
+    // Transferred: the inputs moved to the worker.
+    expect(bufferA?.byteLength).toBe(0)
+    expect(batch.backend).toBe('wasm')
+    const [first, bad, third] = batch.items
+    expect(first?.ok && first.outputs).toEqual(refA)
+    expect(third?.ok && third.outputs).toEqual(refB)
+    expect(bad?.ok).toBe(false)
+    const error = bad?.ok === false ? bad.error : undefined
+    expect(error).toBeInstanceOf(TensorError)
+    expect(error).toMatchObject({ code: 'TENSOR_SIZE_MISMATCH', details: { path: 'inputs["sr"]' } })
+
+    const kept = testModels.silero.makeInputs({ samples: 512 }, 33)
+    await proxy.runBatch({ modelId: manifest.id, items: [{ inputs: kept }], transfer: false })
+    expect(kept.input?.data.byteLength).toBe(2048)
+    const notLoaded = await proxy
+      .runBatch({ modelId: `0x${'cd'.repeat(32)}`, items: [{ inputs: kept }] })
+      .catch((e: unknown) => e)
+    expect(notLoaded).toBeInstanceOf(EngineError)
+    expect(notLoaded).toMatchObject({ code: 'ENGINE_MODEL_NOT_LOADED' })
+    await proxy.dispose()
+    close()
+  })
+
   test('behavior: an aborted queued run is dropped in the worker, never run', async () => {
     const { proxy, host, close } = connect()
     const manifest = await buildManifest('silero')

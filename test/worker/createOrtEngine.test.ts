@@ -177,4 +177,140 @@ describe('createOrtEngine', () => {
     ).rejects.toMatchObject({ code: 'ENGINE_INVALID_ARGUMENT' })
     await engine.dispose()
   })
+
+  test('runBatch: outputs equal single runs byte for byte, one queue task with per-item timings', async () => {
+    const { engine, runs } = engineWith({})
+    const manifest = await buildManifest('silero')
+    await engine.loadModel(manifest, { backends: ['wasm'] })
+    const inputs = [1, 2, 3, 4, 5].map((seed) =>
+      testModels.silero.makeInputs({ samples: 512 }, seed),
+    )
+    const singles = []
+    for (const item of inputs)
+      singles.push(await engine.run({ modelId: manifest.id, inputs: item }))
+    const before = (await engine.getStatus()).computeMs
+    const runsBefore = runs.length
+    const batch = await engine.runBatch({
+      modelId: manifest.id,
+      items: inputs.map((item, i) => ({ inputs: item, outputNames: i === 0 ? ['output'] : [] })),
+    })
+    const computed = (await engine.getStatus()).computeMs - before
+    expect(batch.backend).toBe('wasm')
+    expect(runs.length - runsBefore).toBe(5)
+    const items = batch.items.map((item) => {
+      if (!item.ok) throw item.error
+      return item
+    })
+    expect(Object.keys(items[0]?.outputs ?? {})).toEqual(['output'])
+    expect(items[0]?.outputs.output).toEqual(singles[0]?.outputs.output)
+    for (let i = 1; i < 5; i++) expect(items[i]?.outputs).toEqual(singles[i]?.outputs)
+    // Each item is timed on its own; later items waited for the earlier ones.
+    for (const item of items) expect(item.inferenceMs).toBeGreaterThan(0)
+    const queued = items.map((item) => item.queueMs)
+    expect(queued).toEqual([...queued].sort((a, b) => a - b))
+    expect(queued[4]).toBeGreaterThanOrEqual(
+      (queued[0] ?? 0) + items.slice(0, 4).reduce((sum, item) => sum + item.inferenceMs, 0),
+    )
+    // The duty cycle sees the batch as one task of its summed time.
+    expect(computed).toBeGreaterThanOrEqual(items.reduce((sum, item) => sum + item.inferenceMs, 0))
+    await engine.dispose()
+  })
+
+  test('runBatch error: a bad or failing item fails alone with a typed error; the others run', async () => {
+    const { engine, failing } = engineWith({})
+    const manifest = await buildManifest('silero')
+    await engine.loadModel(manifest, { backends: ['wasm'] })
+    const good = testModels.silero.makeInputs({ samples: 512 }, 7)
+    const reference = await runNode('silero', good)
+    const poisoned = testModels.silero.makeInputs({ samples: 512 }, 8)
+    const marker = poisoned.input?.data.slice()
+    failing.when = (feeds) => {
+      const data = feeds.input?.data as Float32Array | undefined
+      return (
+        !!data &&
+        !!marker &&
+        Buffer.from(data.buffer, data.byteOffset, 8).equals(marker.subarray(0, 8))
+      )
+    }
+    const { input: _, ...missingInput } = testModels.silero.makeInputs({ samples: 512 }, 9)
+    const batch = await engine.runBatch({
+      modelId: manifest.id,
+      items: [
+        { inputs: good },
+        { inputs: missingInput },
+        { inputs: good, outputNames: ['nope'] },
+        { inputs: poisoned },
+        { inputs: good },
+      ],
+    })
+    expect(batch.items.map((item) => (item.ok ? 'ok' : item.error.code))).toEqual([
+      'ok',
+      'ENGINE_INPUT_MISMATCH',
+      'ENGINE_INPUT_MISMATCH',
+      'ENGINE_INFERENCE_FAILED',
+      'ok',
+    ])
+    const failed = batch.items[3]
+    expect(failed?.ok === false && failed.error).toBeInstanceOf(EngineError)
+    expect(failed?.ok === false && failed.error.details).toMatchObject({
+      message: 'kernel failed on wasm',
+    })
+    for (const index of [0, 4]) {
+      const item = batch.items[index]
+      expect(item?.ok && item.outputs).toEqual(reference)
+    }
+    await expect(engine.runBatch({ modelId: manifest.id, items: [] })).rejects.toMatchObject({
+      code: 'ENGINE_INVALID_ARGUMENT',
+      details: { items: 0 },
+    })
+    await expect(
+      engine.runBatch({ modelId: `0x${'ab'.repeat(32)}`, items: [{ inputs: good }] }),
+    ).rejects.toMatchObject({ code: 'ENGINE_MODEL_NOT_LOADED' })
+    await engine.dispose()
+  })
+
+  test('runBatch abort: a queued batch never computes; a running one stops before its next item', async () => {
+    const { engine, runs, gate } = engineWith({})
+    const manifest = await buildManifest('silero')
+    await engine.loadModel(manifest, { backends: ['wasm'] })
+    const items = [1, 2, 3, 4].map((seed) => ({
+      inputs: testModels.silero.makeInputs({ samples: 512 }, seed),
+    }))
+    const runsBefore = runs.length
+
+    await engine.pause()
+    const queuedController = new AbortController()
+    const queued = engine.runBatch({ modelId: manifest.id, items, signal: queuedController.signal })
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    queuedController.abort()
+    await expect(queued).rejects.toMatchObject({
+      code: 'ENGINE_ABORTED',
+      details: { call: 'runBatch', running: false },
+    })
+    await engine.resume()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(runs.length).toBe(runsBefore)
+
+    let open: () => void = () => {}
+    gate.open = new Promise((resolve) => {
+      open = resolve
+    })
+    const runningController = new AbortController()
+    const running = engine.runBatch({
+      modelId: manifest.id,
+      items,
+      signal: runningController.signal,
+    })
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    runningController.abort()
+    await expect(running).rejects.toMatchObject({ code: 'ENGINE_ABORTED' })
+    open()
+    await engine.getStatus()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    // The first item was already inside session.run; the other three never started.
+    expect(runs.length - runsBefore).toBe(1)
+    const after = await engine.runBatch({ modelId: manifest.id, items: items.slice(0, 1) })
+    expect(after.items[0]?.ok).toBe(true)
+    await engine.dispose()
+  })
 })

@@ -19,6 +19,8 @@ export function fakeRuntime(behavior: Partial<Record<string, Behavior>> = {}) {
   const released: string[] = []
   /** session.run calls, per execution provider. */
   const runs: string[] = []
+  /** Runs whose feeds this predicate picks throw, as a broken kernel would. */
+  const failing: { when?: (feeds: ortNode.InferenceSession.FeedsType) => boolean } = {}
   const runtime = {
     env: { versions: { common: '1.30.0', web: '1.30.0-node' }, wasm: {} },
     Tensor: ortNode.Tensor,
@@ -32,6 +34,7 @@ export function fakeRuntime(behavior: Partial<Record<string, Behavior>> = {}) {
           async run(feeds: ortNode.InferenceSession.FeedsType, names: string[]) {
             await gate.open
             runs.push(ep)
+            if (failing.when?.(feeds)) throw new Error(`kernel failed on ${ep}`)
             const results = await session.run(feeds, names)
             if (behavior[ep] !== 'wrong') return results
             // A backend that is silently wrong: every float off by 0.25.
@@ -50,7 +53,7 @@ export function fakeRuntime(behavior: Partial<Record<string, Behavior>> = {}) {
       },
     },
   }
-  return { runtime: runtime as unknown as Ort, created, released, runs, gate }
+  return { runtime: runtime as unknown as Ort, created, released, runs, gate, failing }
 }
 
 export const platform =

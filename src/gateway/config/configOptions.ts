@@ -209,6 +209,14 @@ export const configOptions = {
     default: '(the public URL, else the listening URL)',
     description: 'Comma-separated web origins a wallet delegation may name.',
   },
+  rpcUrl: {
+    flag: 'rpc-url',
+    value: '<url>',
+    env: 'INFERENCE_GRID_RPC_URL',
+    default: '(none: smart-contract wallets are refused)',
+    description:
+      'JSON-RPC endpoint of the grid’s chain, to verify smart-contract wallet signatures (ERC-1271/6492) of delegations and sign-ins.',
+  },
   apiMaxBodyMib: {
     flag: 'api-max-body-mib',
     value: '<MiB>',
@@ -223,6 +231,32 @@ export const configOptions = {
     env: 'INFERENCE_GRID_API_MAX_WAIT_S',
     default: '60',
     description: 'Longest long-poll, GET /v1/jobs/:id?wait=<s>.',
+  },
+  // ---- Demo requester (issue 4, item 6). Parsed by parseDemoConfig.ts.
+  demo: {
+    flag: 'demo',
+    env: 'INFERENCE_GRID_DEMO',
+    default: 'on',
+    description:
+      'Run the demo requester: while a worker is connected and no other requester has jobs waiting, submit sample OCR and VAD jobs (lowest priority) so a new grid visibly works. Turn it off in production.',
+  },
+  noDemo: {
+    flag: 'no-demo',
+    description: 'Do not run the demo requester (wins over the variable).',
+  },
+  demoRate: {
+    flag: 'demo-rate',
+    value: '<jobs/s>',
+    env: 'INFERENCE_GRID_DEMO_RATE',
+    default: '1',
+    description: 'Demo jobs submitted per second at most, 0.01 to 100; 0 turns the demo off.',
+  },
+  demoMaxOpen: {
+    flag: 'demo-max-open',
+    value: '<n>',
+    env: 'INFERENCE_GRID_DEMO_MAX_OPEN',
+    default: '4',
+    description: 'Most demo jobs queued or running at once, 1 to 64.',
   },
   help: { flag: 'help', short: 'h', description: 'Print this help and exit.' },
   version: { flag: 'version', short: 'v', description: 'Print the version and exit.' },

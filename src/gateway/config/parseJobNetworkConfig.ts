@@ -20,6 +20,8 @@ export type JobNetworkConfig = {
   chainId: number
   /** Origins a delegation may name; undefined: derive from the public or listening URL. */
   gridOrigins: string[] | undefined
+  /** JSON-RPC URL for ERC-1271/6492 checks; undefined: smart-contract wallets are refused. */
+  rpcUrl: string | undefined
   apiMaxBodyBytes: number
   apiMaxWaitSeconds: number
 }
@@ -89,6 +91,7 @@ export function parseJobNetworkConfig(
     maxWorkerSlots: int('maxWorkerSlots', 16, 1, 256),
     chainId: int('chainId', 31_337, 1, Number.MAX_SAFE_INTEGER),
     gridOrigins: origins(read('gridOrigins')),
+    rpcUrl: httpUrl(read('rpcUrl')),
     apiMaxBodyBytes: int('apiMaxBodyMib', 64, 1, 2047) * 1024 * 1024,
     apiMaxWaitSeconds: int('apiMaxWaitS', 60, 0, 3600),
   }
@@ -113,6 +116,19 @@ function integer(raw: RawSetting, min: number, max: number): number | undefined 
   const value = /^\d{1,16}$/.test(raw.raw) ? Number(raw.raw) : Number.NaN
   if (!(value >= min && value <= max)) throw invalid(raw, `a whole number from ${min} to ${max}`)
   return value
+}
+
+function httpUrl(raw: RawSetting): string | undefined {
+  if (!raw) return undefined
+  let url: URL | undefined
+  try {
+    url = new URL(raw.raw)
+  } catch {
+    url = undefined
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol))
+    throw invalid(raw, 'an http:// or https:// URL')
+  return url.toString()
 }
 
 function list(raw: RawSetting): string[] | undefined {

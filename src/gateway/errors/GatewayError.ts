@@ -24,6 +24,7 @@ export type GatewayErrorName =
   | 'ApiKeyError'
   | 'RateLimitError'
   | 'JobRequestError'
+  | 'AuthError'
 
 /** The codes the gateway's own errors carry. */
 export type GatewayErrorCode = ErrorCodeOf<GatewayErrorName>

@@ -22,6 +22,7 @@ export class WorkSessionError extends GatewayError<WorkSessionErrorCode> {
 
 export type ResultRejectedErrorCode =
   | 'RESULT_NOT_LEASED'
+  | 'RESULT_REPLAYED'
   | 'RESULT_INPUT_MISMATCH'
   | 'RESULT_HASH_MISMATCH'
   | 'RESULT_OUTPUT_INVALID'

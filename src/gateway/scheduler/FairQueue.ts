@@ -75,6 +75,8 @@ function before(a: QueueEntry, b: QueueEntry): boolean {
 
 type Lane<T extends QueueEntry> = {
   requester: string
+  /** Served only when no other requester has a job a free worker can take. */
+  background: boolean
   /** Virtual time: leases this requester received, started at the queue's floor when it joined. */
   pass: number
   size: number
@@ -96,11 +98,18 @@ export type PickParameters<T extends QueueEntry, W> = {
  * goes to the requester with the lowest time that has a job some free worker can take. A
  * requester that was idle rejoins at the lowest time of the others, so idling earns no burst.
  * Within a requester, a higher priority runs first, then the earlier submission.
+ * Background requesters (the demo requester) use only capacity nobody else can use: their jobs
+ * are picked after every other requester's, whatever the virtual times.
  * The durable queue is the database; this mirrors its open jobs and is rebuilt at start.
  */
 export class FairQueue<T extends QueueEntry> {
   private readonly lanes = new Map<string, Lane<T>>()
   private readonly entries = new Map<string, T>()
+  private readonly background: ReadonlySet<string>
+
+  constructor(options: { backgroundRequesters?: readonly string[] | undefined } = {}) {
+    this.background = new Set(options.backgroundRequesters ?? [])
+  }
 
   get size(): number {
     return this.entries.size
@@ -110,11 +119,22 @@ export class FairQueue<T extends QueueEntry> {
     return this.entries.has(id)
   }
 
+  /** Queued jobs of one requester. */
+  sizeOf(requester: string): number {
+    return this.lanes.get(requester)?.size ?? 0
+  }
+
   add(entry: T): void {
     if (this.entries.has(entry.id)) return
     let lane = this.lanes.get(entry.requester)
     if (!lane) {
-      lane = { requester: entry.requester, pass: 0, size: 0, byModel: new Map() }
+      lane = {
+        requester: entry.requester,
+        background: this.background.has(entry.requester),
+        pass: 0,
+        size: 0,
+        byModel: new Map(),
+      }
       this.lanes.set(entry.requester, lane)
     }
     if (lane.size === 0) lane.pass = Math.max(lane.pass, this.floor())
@@ -154,7 +174,12 @@ export class FairQueue<T extends QueueEntry> {
   pick<W>(parameters: PickParameters<T, W>): { entry: T; worker: W } | undefined {
     const lanes = [...this.lanes.values()]
       .filter((lane) => lane.size > 0)
-      .sort((a, b) => a.pass - b.pass || (a.requester < b.requester ? -1 : 1))
+      .sort(
+        (a, b) =>
+          Number(a.background) - Number(b.background) ||
+          a.pass - b.pass ||
+          (a.requester < b.requester ? -1 : 1),
+      )
     for (const lane of lanes) {
       let best: { entry: T; worker: W } | undefined
       for (const [modelId, jobs] of lane.byModel) {
@@ -172,10 +197,11 @@ export class FairQueue<T extends QueueEntry> {
     return undefined
   }
 
-  /** The lowest virtual time among requesters with queued jobs. */
+  /** The lowest virtual time among (foreground) requesters with queued jobs. */
   private floor(): number {
     let floor = Number.POSITIVE_INFINITY
-    for (const lane of this.lanes.values()) if (lane.size > 0) floor = Math.min(floor, lane.pass)
+    for (const lane of this.lanes.values())
+      if (lane.size > 0 && !lane.background) floor = Math.min(floor, lane.pass)
     return Number.isFinite(floor) ? floor : 0
   }
 }

@@ -216,4 +216,10 @@ export type JobStore = {
   getJob(jobId: string): Promise<JobRow | undefined>
   getResults(jobId: string): Promise<ResultRow[]>
   counts(): Promise<JobCounts>
+  /**
+   * Deletes finished (completed, failed or cancelled) jobs of `requester` with their inputs,
+   * leases and results; open jobs and other requesters' jobs are left alone. For disposable jobs
+   * (the demo requester's), whose outputs would otherwise fill the disk. Returns how many went.
+   */
+  deleteFinishedJobs(jobIds: readonly string[], requester: string): Promise<number>
 }

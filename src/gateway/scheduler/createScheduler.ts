@@ -53,6 +53,11 @@ export type SchedulerInit = {
   sweepIntervalMs?: number | undefined
   /** Jobs examined per (requester, model) when the first ones fit no free worker. Default 32. */
   lookahead?: number | undefined
+  /**
+   * Requesters whose jobs only use capacity no other requester's jobs can use (the demo
+   * requester): leased after every other queued job a free worker can take.
+   */
+  backgroundRequesters?: readonly string[] | undefined
 }
 
 export type SchedulerComponents = {
@@ -76,6 +81,14 @@ export type SchedulerStats = {
   /** Open jobs whose every replica is leased or answered. */
   leased: number
   activeLeases: number
+}
+
+/** One requester's share of the open jobs. */
+export type RequesterLoad = {
+  /** Not yet completed, failed or cancelled (queued or leased). */
+  open: number
+  /** Of those, needing a lease now. */
+  queued: number
 }
 
 export type Scheduler = Startable & {
@@ -106,6 +119,11 @@ export type Scheduler = Startable & {
    */
   failLease(lease: ActiveLease, code: string, countsAsFailure: boolean): Promise<void>
   stats(): SchedulerStats
+  requesterLoad(requester: string): RequesterLoad
+  /** Ids of a requester's open jobs (a scan: not for the hot path). */
+  openJobIds(requester: string): string[]
+  /** Whether some connected worker can run the model (free slots or not). */
+  canRun(modelId: ModelId): boolean
 }
 
 export type CreateSchedulerReturnType = Scheduler
@@ -149,8 +167,9 @@ export function createScheduler(
   const sweepIntervalMs = init.sweepIntervalMs ?? Math.max(10, Math.min(1000, leaseMs / 4))
   const lookahead = init.lookahead ?? 32
 
-  const queue = new FairQueue<OpenJob>()
+  const queue = new FairQueue<OpenJob>({ backgroundRequesters: init.backgroundRequesters })
   const openJobs = new Map<string, OpenJob>()
+  const openByRequester = new Map<string, number>()
   const workers = new Map<string, WorkerState>()
   const leases = new Map<number, ActiveLease>()
   const waiters = new Map<string, Set<() => void>>()
@@ -187,11 +206,19 @@ export function createScheduler(
   }
 
   function openJob(job: OpenJob): void {
+    if (!openJobs.has(job.id))
+      openByRequester.set(job.requester, (openByRequester.get(job.requester) ?? 0) + 1)
     openJobs.set(job.id, job)
     if (job.needed > 0) queue.add(job)
   }
 
   function closeJob(jobId: string): void {
+    const job = openJobs.get(jobId)
+    if (job) {
+      const left = (openByRequester.get(job.requester) ?? 1) - 1
+      if (left > 0) openByRequester.set(job.requester, left)
+      else openByRequester.delete(job.requester)
+    }
     openJobs.delete(jobId)
     queue.remove(jobId)
     settle(jobId)
@@ -449,6 +476,7 @@ export function createScheduler(
       leases.clear()
       workers.clear()
       openJobs.clear()
+      openByRequester.clear()
       for (const jobId of [...waiters.keys()]) settle(jobId)
       logger.info('scheduler stopped')
     },
@@ -573,5 +601,16 @@ export function createScheduler(
     },
 
     stats,
+
+    requesterLoad: (requester) => ({
+      open: openByRequester.get(requester) ?? 0,
+      queued: queue.sizeOf(requester),
+    }),
+
+    openJobIds: (requester) =>
+      [...openJobs.values()].filter((job) => job.requester === requester).map((job) => job.id),
+
+    canRun: (modelId) =>
+      [...workers.values()].some((state) => state.worker.modelFit(modelId) !== 'no'),
   }
 }

@@ -196,10 +196,32 @@ export function createSqliteJobStore(db: Database): CreateSqliteJobStoreReturnTy
   const selectCounts = db.prepare<[], { state: string; n: number }>(`
     SELECT state, count(*) AS n FROM jobs WHERE state IN ('queued', 'leased') GROUP BY state`)
 
+  const selectFinishedSeq = db.prepare<[string, string], { seq: number }>(`
+    SELECT seq FROM jobs
+    WHERE id = ? AND requester = ? AND state IN ('completed', 'failed', 'cancelled')`)
+  const deleteJobResults = db.prepare<[string]>('DELETE FROM job_results WHERE job_id = ?')
+  const deleteJobLeases = db.prepare<[string]>('DELETE FROM job_leases WHERE job_id = ?')
+  const deleteJobInputs = db.prepare<[number]>('DELETE FROM job_inputs WHERE seq = ?')
+  const deleteJob = db.prepare<[number]>('DELETE FROM jobs WHERE seq = ?')
+
   const immediate = <A extends unknown[], R>(fn: (...args: A) => R) => {
     const tx = db.transaction(fn)
     return (...args: A): R => tx.immediate(...args)
   }
+
+  const deleteFinishedTx = immediate((jobIds: readonly string[], requester: string) => {
+    let deleted = 0
+    for (const jobId of jobIds) {
+      const row = selectFinishedSeq.get(jobId, requester)
+      if (!row) continue
+      deleteJobResults.run(jobId)
+      deleteJobLeases.run(jobId)
+      deleteJobInputs.run(row.seq)
+      deleteJob.run(row.seq)
+      deleted++
+    }
+    return deleted
+  })
 
   const insertJobsTx = immediate(
     (jobs: Parameters<JobStore['insertJobs']>[0], quota: Parameters<JobStore['insertJobs']>[1]) => {
@@ -426,6 +448,10 @@ export function createSqliteJobStore(db: Database): CreateSqliteJobStoreReturnTy
           receivedAt: row.received_at,
         }),
       )
+    },
+
+    async deleteFinishedJobs(jobIds, requester) {
+      return deleteFinishedTx(jobIds, requester)
     },
 
     async counts() {

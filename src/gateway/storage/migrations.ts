@@ -164,4 +164,31 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    name: 'wallet-sign-in',
+    // Issue 5: Sign-In with Ethereum for the dashboard API. Nonces are single-use (deleted when
+    // presented); sessions are stored by the sha256 of the cookie's token, never the token itself.
+    // The wallet index serves the signed-in wallet's earnings.
+    up: `
+      CREATE TABLE siwe_nonces (
+        nonce TEXT PRIMARY KEY NOT NULL,
+        issued_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE siwe_sessions (
+        token_hash TEXT PRIMARY KEY NOT NULL,
+        wallet TEXT NOT NULL,
+        chain_id INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX siwe_sessions_expiry ON siwe_sessions (expires_at);
+
+      CREATE INDEX job_results_wallet ON job_results (wallet, received_at) WHERE wallet IS NOT NULL;
+      CREATE INDEX worker_sessions_wallet ON worker_sessions (wallet, connected_at)
+        WHERE wallet IS NOT NULL;
+    `,
+  },
 ]

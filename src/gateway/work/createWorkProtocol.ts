@@ -11,6 +11,7 @@ import type { JobStore } from '../scheduler/JobStore.ts'
 import type { ModelCatalog } from '../scheduler/ModelCatalog.ts'
 import { createWorkerSession, type WorkerSession } from './createWorkerSession.ts'
 import type { DelegationNonces } from './DelegationNonces.ts'
+import type { VerifyContractSignature } from './verifyHello.ts'
 
 export type WorkProtocolInit = {
   /** How often the gateway sends each worker a heartbeat. */
@@ -26,6 +27,8 @@ export type WorkProtocolInit = {
   allowedOrigins: () => readonly string[]
   chainId: number
   maxDelegationLifetimeSeconds?: number | undefined
+  /** Smart-contract wallet checks (ERC-1271/6492), when the gateway has a chain RPC. */
+  verifyContractSignature?: VerifyContractSignature | undefined
 }
 
 /** The part of a libp2p node the protocol needs: registering its stream handler. */
@@ -83,6 +86,7 @@ export function createWorkProtocol(
     chainId: init.chainId,
     domain,
     maxDelegationLifetimeSeconds: init.maxDelegationLifetimeSeconds,
+    verifyContractSignature: init.verifyContractSignature,
   }
 
   function handler(stream: Stream, connection: Connection): void {

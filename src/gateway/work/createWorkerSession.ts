@@ -22,7 +22,7 @@ import type { JobStore } from '../scheduler/JobStore.ts'
 import type { ModelCatalog } from '../scheduler/ModelCatalog.ts'
 import { checkResult } from './checkResult.ts'
 import type { DelegationNonces } from './DelegationNonces.ts'
-import { type VerifiedHello, verifyHello } from './verifyHello.ts'
+import { type VerifiedHello, type VerifyContractSignature, verifyHello } from './verifyHello.ts'
 
 export type WorkerSessionSettings = {
   helloTimeoutMs: number
@@ -33,6 +33,7 @@ export type WorkerSessionSettings = {
   chainId: number
   domain: GridDomain
   maxDelegationLifetimeSeconds?: number | undefined
+  verifyContractSignature?: VerifyContractSignature | undefined
 }
 
 export type WorkerSessionComponents = {
@@ -102,6 +103,8 @@ export function createWorkerSession(
   /** Models each backend failed the self-test for; a model failed on every backend is skipped. */
   let backends: { backend: string; failed: Set<string> }[] = []
   const unavailable = new Set<string>()
+  /** Jobs this session answered and had accepted (the newest few thousand): a copy is a replay. */
+  const answered = new Set<string>()
   let lastReceived = now()
   let closing: Promise<void> | undefined
   let resolveDone: () => void = () => undefined
@@ -155,6 +158,7 @@ export function createWorkerSession(
         nonces: components.nonces,
         now: now(),
         maxDelegationLifetimeSeconds: settings.maxDelegationLifetimeSeconds,
+        verifyContractSignature: settings.verifyContractSignature,
       })
     } catch (error) {
       const rejected =
@@ -220,8 +224,9 @@ export function createWorkerSession(
       })
     const lease = scheduler.claimLease(id, result.jobId)
     if (!lease || !verified) {
-      metrics.resultsRejected.inc({ code: 'RESULT_NOT_LEASED' })
-      ack(false, 'RESULT_NOT_LEASED')
+      const code = answered.has(result.jobId) ? 'RESULT_REPLAYED' : 'RESULT_NOT_LEASED'
+      metrics.resultsRejected.inc({ code })
+      ack(false, code)
       return
     }
     let outputs: Uint8Array
@@ -272,8 +277,11 @@ export function createWorkerSession(
       ack(false, 'INTERNAL')
       return
     }
-    if (outcome.accepted) ack(true)
-    else {
+    if (outcome.accepted) {
+      answered.add(result.jobId)
+      if (answered.size > 4096) answered.delete(answered.values().next().value ?? '')
+      ack(true)
+    } else {
       metrics.resultsRejected.inc({ code: outcome.code })
       ack(false, outcome.code)
     }

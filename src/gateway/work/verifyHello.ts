@@ -1,4 +1,5 @@
-import type { Address, Hex } from 'viem'
+import { type Address, getAddress, type Hex, isHex } from 'viem'
+import { getDelegationTypedData } from '../../protocol/eip712/getDelegationTypedData.ts'
 import { importSessionPublicKey } from '../../protocol/eip712/importSessionPublicKey.ts'
 import type { SessionKeyType } from '../../protocol/eip712/sessionKeyTypes.ts'
 import { verifyDelegation } from '../../protocol/eip712/verifyDelegation.ts'
@@ -16,7 +17,19 @@ export type VerifyHelloParameters = {
   /** Milliseconds since the epoch. */
   now: number
   maxDelegationLifetimeSeconds?: number | undefined
+  /**
+   * Verifies a smart-contract wallet's signature (ERC-1271, or ERC-6492 for a wallet not yet
+   * deployed) through a chain RPC. Without it such delegations are refused with
+   * DELEGATION_CONTRACT_WALLET_UNVERIFIABLE.
+   */
+  verifyContractSignature?: VerifyContractSignature | undefined
 }
+
+export type VerifyContractSignature = (parameters: {
+  address: Address
+  typedData: ReturnType<typeof getDelegationTypedData>
+  signature: Hex
+}) => Promise<boolean>
 
 export type VerifiedHello = {
   /** Checksummed wallet address, or undefined for an anonymous worker. */
@@ -74,7 +87,12 @@ export async function verifyHello(parameters: VerifyHelloParameters): Promise<Ve
       nonce: delegation.nonce,
       maxLifetimeSeconds: parameters.maxDelegationLifetimeSeconds,
     },
-  })
+  }).catch((error: unknown) =>
+    // Every other check passed when the signature is what failed: try the contract-wallet path.
+    error instanceof SignatureError && error.code === 'DELEGATION_INVALID_SIGNATURE'
+      ? verifyContractWallet(signed, parameters.verifyContractSignature, error)
+      : Promise.reject(error),
+  )
   await nonces.bind(delegation.nonce, publicKey, delegation.expiresAt * 1000)
   return {
     wallet,
@@ -84,6 +102,48 @@ export async function verifyHello(parameters: VerifyHelloParameters): Promise<Ve
     keyType,
     delegationJson: JSON.stringify(signed),
   }
+}
+
+/** A signature an EOA cannot have made: not 65 bytes, or wrapped for ERC-6492. */
+export function isContractWalletSignature(signature: Hex): boolean {
+  if (!isHex(signature, { strict: true })) return false
+  return signature.length !== 2 + 65 * 2 || signature.toLowerCase().endsWith(ERC6492_MAGIC)
+}
+
+const ERC6492_MAGIC = '6492649264926492649264926492649264926492649264926492649264926492'
+
+async function verifyContractWallet(
+  signed: NonNullable<HelloMessage['delegation']>,
+  verify: VerifyContractSignature | undefined,
+  eoaFailure: SignatureError,
+): Promise<Address> {
+  const { delegation, signature } = signed
+  if (!verify) {
+    if (!isContractWalletSignature(signature)) throw eoaFailure
+    throw new SignatureError(
+      'The delegation is signed by a smart-contract wallet, and this gateway cannot verify those: it has no RPC configured (--rpc-url). Connect an externally owned account (a key-based wallet) or ask the operator to configure an RPC.',
+      {
+        code: 'DELEGATION_CONTRACT_WALLET_UNVERIFIABLE',
+        details: { wallet: delegation.wallet, signatureBytes: (signature.length - 2) / 2 },
+      },
+    )
+  }
+  let valid: boolean
+  try {
+    valid = await verify({
+      address: delegation.wallet,
+      typedData: getDelegationTypedData(delegation),
+      signature,
+    })
+  } catch (error) {
+    throw new SignatureError('The chain RPC could not check the smart-contract wallet signature.', {
+      code: 'DELEGATION_INVALID_SIGNATURE',
+      details: { wallet: delegation.wallet },
+      cause: error,
+    })
+  }
+  if (!valid) throw eoaFailure
+  return getAddress(delegation.wallet)
 }
 
 const nonceMessage = {

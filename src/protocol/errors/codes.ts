@@ -144,6 +144,12 @@ export const errorCodes = {
     httpStatus: 400,
     description: 'A delegation field is malformed (times out of order, bad key length, ...).',
   },
+  DELEGATION_CONTRACT_WALLET_UNVERIFIABLE: {
+    errorName: 'SignatureError',
+    httpStatus: 422,
+    description:
+      'The delegation carries a smart-contract wallet signature (ERC-1271/6492), and the gateway has no RPC configured (--rpc-url) to verify it.',
+  },
   RESULT_INVALID_SIGNATURE: {
     errorName: 'SignatureError',
     httpStatus: 401,
@@ -493,6 +499,12 @@ export const errorCodes = {
     description:
       'The result names a job that is not leased to this session (unknown, expired, answered or cancelled).',
   },
+  RESULT_REPLAYED: {
+    errorName: 'ResultRejectedError',
+    httpStatus: 409,
+    description:
+      'This session already delivered an accepted result for the job; the copy earns nothing.',
+  },
   RESULT_INPUT_MISMATCH: {
     errorName: 'ResultRejectedError',
     httpStatus: 422,
@@ -590,6 +602,115 @@ export const errorCodes = {
     httpStatus: 502,
     description:
       'Every advertised address of the gateway failed to connect; the worker retries with backoff.',
+  },
+  // Sign-In with Ethereum for the dashboard API (src/gateway/auth).
+  AUTH_NONCE_INVALID: {
+    errorName: 'AuthError',
+    httpStatus: 401,
+    description:
+      'The sign-in message carries a nonce this gateway did not issue, already used, or let expire; ask for a new nonce.',
+  },
+  AUTH_MESSAGE_INVALID: {
+    errorName: 'AuthError',
+    httpStatus: 400,
+    description:
+      'The sign-in message is not an EIP-4361 message for this site, chain and time (domain, URI, chain id, issued/expiration).',
+  },
+  AUTH_SIGNATURE_INVALID: {
+    errorName: 'AuthError',
+    httpStatus: 401,
+    description: 'The sign-in signature was not made by the address in the message.',
+  },
+  AUTH_REQUIRED: {
+    errorName: 'AuthError',
+    httpStatus: 401,
+    description:
+      'This route needs a signed-in wallet (POST /v1/auth/verify), or the session ended.',
+  },
+  AUTH_FORBIDDEN: {
+    errorName: 'AuthError',
+    httpStatus: 403,
+    description: 'The signed-in wallet may read only its own private detail.',
+  },
+  // The contributor's wallet in the browser (src/wallet): connecting and delegating a session key.
+  WALLET_REJECTED: {
+    errorName: 'WalletError',
+    httpStatus: 403,
+    description:
+      'The wallet declined the request (the person pressed Reject); nothing was signed. Press Start again to retry, or contribute anonymously.',
+  },
+  WALLET_NOT_CONNECTED: {
+    errorName: 'WalletError',
+    httpStatus: 401,
+    description: 'No wallet is connected, or it no longer holds the account the request named.',
+  },
+  WALLET_WRONG_CHAIN: {
+    errorName: 'WalletError',
+    httpStatus: 409,
+    description:
+      'The wallet is on another chain than the grid signs on, and switching was refused or is not possible.',
+  },
+  WALLET_ORIGIN_NOT_ALLOWED: {
+    errorName: 'WalletError',
+    httpStatus: 403,
+    description:
+      'This page’s origin is not one the gateway accepts delegations for (the gateway’s --grid-origins).',
+  },
+  WALLET_NONCE_FAILED: {
+    errorName: 'WalletError',
+    httpStatus: 502,
+    description: 'POST /v1/delegations/nonce failed; the gateway may be down or unreachable.',
+  },
+  WALLET_SIGNATURE_FAILED: {
+    errorName: 'WalletError',
+    httpStatus: 502,
+    description: 'The wallet failed to sign the delegation for a reason other than a refusal.',
+  },
+  // The requester SDK and CLI (src/sdk): failures on the requester's side of the HTTP API. The
+  // gateway's own answers keep the gateway's code; these are for what never got one.
+  SDK_NETWORK_FAILED: {
+    errorName: 'SdkError',
+    httpStatus: 503,
+    description:
+      'The gateway could not be reached (connection refused, DNS, TLS, or the connection broke).',
+  },
+  SDK_INVALID_RESPONSE: {
+    errorName: 'SdkError',
+    httpStatus: 502,
+    description:
+      'The gateway answered something that is not the API’s JSON or CBOR (wrong URL, or a proxy).',
+  },
+  SDK_WAIT_TIMEOUT: {
+    errorName: 'SdkError',
+    httpStatus: 408,
+    description: 'The job did not settle within the time the caller gave wait(); it is still open.',
+  },
+  SDK_ABORTED: {
+    errorName: 'SdkError',
+    httpStatus: 409,
+    description: 'The call was aborted by its caller’s AbortSignal.',
+  },
+  SDK_INVALID_ARGUMENT: {
+    errorName: 'SdkError',
+    httpStatus: 400,
+    description: 'An SDK call got an argument it cannot use (a base URL, a tensor, a job id).',
+  },
+  SDK_JOB_NOT_COMPLETED: {
+    errorName: 'SdkError',
+    httpStatus: 409,
+    description: 'Outputs were asked of a job that has not completed yet.',
+  },
+  // The OCR pipeline on the SDK (src/sdk/ocr).
+  OCR_INVALID_IMAGE: {
+    errorName: 'OcrError',
+    httpStatus: 400,
+    description: 'The image cannot be read (not a PNG, or its size, channels and pixels disagree).',
+  },
+  OCR_MODEL_MISMATCH: {
+    errorName: 'OcrError',
+    httpStatus: 422,
+    description:
+      'The OCR models on the gateway do not have the PP-OCR inputs, outputs or dictionary expected.',
   },
   // The partner widget (src/widget) and its /embed page: a partner's snippet or a message is wrong.
   WIDGET_INVALID_PARTNER: {

@@ -1,16 +1,18 @@
 import type { Address } from 'viem'
+import { createBatchPolicy } from '../../p2p/createBatchPolicy.ts'
 import {
   createGridWorker,
   type GridWorker,
   type GridWorkerStatus,
 } from '../../p2p/createGridWorker.ts'
-import type { RunJob } from '../../p2p/workClient.ts'
+import type { SessionSigningKey } from '../../p2p/workClient.ts'
+import type { SignedDelegation } from '../../protocol/eip712/delegationTypes.ts'
 import { generateSessionKey } from '../../protocol/eip712/generateSessionKey.ts'
-import { JobError } from '../../protocol/errors/JobError.ts'
 import { ModelError } from '../../protocol/errors/ModelError.ts'
 import type { Backend, ModelId } from '../../protocol/messages.ts'
 import { isModelId } from '../../protocol/models/isModelId.ts'
 import type { Engine, LoadedModel } from '../../worker/index.ts'
+import { createEngineJobRunner } from './createEngineJobRunner.ts'
 
 /** One model this tab offers to serve, and how its self-test went. */
 export type ContributorModel = {
@@ -40,12 +42,22 @@ export type CreateContributorParameters = {
   allowInsecureLocal?: boolean | undefined
   /** Serve only these models (names); default every model the gateway lists. */
   modelNames?: readonly string[] | undefined
-  /** Jobs held at once; default 4. */
+  /**
+   * Jobs held at once. Default: 16 when a served model runs in under `batchThresholdMs` (so
+   * there are jobs to batch), else 4.
+   */
   slots?: number | undefined
   /** The partner whose widget brought this tab (the /embed page sets it): credited a share. */
   partner?: Address | undefined
   /** Cap on model bytes this tab downloads and caches (ModelStore); default none. */
   maxDownloadBytes?: number | undefined
+  /**
+   * The wallet-delegated session key (src/wallet/getDelegatedSession) that signs results; without
+   * one the tab makes a throwaway key and works anonymously, earning nothing for itself.
+   */
+  session?: { sessionKey: SessionSigningKey; delegation: SignedDelegation } | undefined
+  /** Models whose runs take less than this (ms) run in batches of up to 16; default 5, 0 never. */
+  batchThresholdMs?: number | undefined
 }
 
 export type Contributor = {
@@ -61,13 +73,20 @@ export type Contributor = {
 export type CreateContributorReturnType = Contributor
 
 const CLIENT_VERSION = 'inference-grid-web/0.1.0'
+/** Held jobs when no model is tiny, and when one is (the gateway caps it: --max-worker-slots). */
+const DEFAULT_SLOTS = 4
+const BATCHING_SLOTS = 16
+/** Models whose self-test run took less than this get a warm measurement at start, ms. */
+const WARM_MEASURE_BELOW_MS = 50
 
 /**
  * The contributor tab's worker: joins the Engine (onnxruntime-web in a Web Worker, loaded only
  * here, lazily, so nothing heavy loads before the contributor presses Start) and the grid worker
  * (libp2p + work protocol). Start makes a WebCrypto session key (non-extractable; anonymous until
  * the wallet delegates to it), self-tests every model the gateway serves, says hello with the
- * backends that passed, and runs each assignment through the Engine.
+ * backends that passed, and runs each assignment through the Engine: alone, or, for models whose
+ * runs take a few milliseconds, in batches of waiting jobs (Engine.runBatch), each job still
+ * signed and reported on its own.
  */
 export function createContributor(
   parameters: CreateContributorParameters = {},
@@ -90,36 +109,16 @@ export function createContributor(
   let engine: Engine | undefined
   let worker: GridWorker | undefined
   const loaded = new Map<ModelId, LoadedModel>()
+  /** Warm run time of each served model, ms (what the batching policy starts from). */
+  const warmRunMs = new Map<ModelId, number>()
   const stopping = new AbortController()
-
-  const runJob: RunJob = async (job, { signal }) => {
-    if (!engine || !loaded.has(job.modelId))
-      throw new JobError('This worker does not serve that model.', {
-        code: 'JOB_MODEL_UNAVAILABLE',
-        details: { modelId: job.modelId },
-      })
-    // transfer: false keeps job.inputs readable: the work client hashes them after the run.
-    const run = await engine.run({
-      modelId: job.modelId,
-      inputs: job.inputs,
-      outputNames: job.outputNames,
-      signal,
-      transfer: false,
-    })
-    return {
-      outputs: run.outputs,
-      backend: run.backend,
-      inferenceMs: run.inferenceMs,
-      queueMs: run.queueMs,
-    }
-  }
 
   async function start(): Promise<void> {
     const signal = stopping.signal
     update({ state: 'starting', error: undefined })
     const [workerModule, sessionKey, summaries] = await Promise.all([
       import('../../worker/index.ts'),
-      generateSessionKey('P-256'),
+      parameters.session?.sessionKey ?? anonymousSessionKey(),
       listModels(baseUrl, signal),
     ])
     const wanted = summaries.filter(
@@ -143,6 +142,19 @@ export function createContributor(
       try {
         const manifest = await workerModule.fetchManifest(summary.id, { baseUrl, signal })
         const model = await engine.loadModel(manifest, { signal })
+        const selfTestMs = model.backends.find((b) => b.backend === model.preferredBackend)?.runMs
+        // The self-test run is a cold one; a model that looks cheap gets a few warm runs (a few
+        // ms in all) so that the batching policy and the slot count start from the real figure.
+        if (selfTestMs !== undefined && selfTestMs < WARM_MEASURE_BELOW_MS) {
+          const { runMs } = await engine.benchmark({
+            modelId: model.modelId,
+            inputs: manifest.knownAnswer.inputs,
+            iterations: 5,
+            warmup: 1,
+            signal,
+          })
+          warmRunMs.set(model.modelId, median(runMs))
+        }
         loaded.set(model.modelId, model)
         setModel(summary.id, { state: 'ready', backend: model.preferredBackend })
       } catch (error) {
@@ -154,22 +166,30 @@ export function createContributor(
       }
     }
     signal.throwIfAborted()
+    const runner = createEngineJobRunner({
+      engine,
+      serves: (modelId) => loaded.has(modelId),
+    })
+    // Starts from the warm runs measured above, then follows each job's own session.run time.
+    const policy = createBatchPolicy({
+      thresholdMs: parameters.batchThresholdMs ?? 5,
+      initial: warmRunMs,
+    })
+    const anyTiny = [...loaded.keys()].some((modelId) => policy.limit(modelId) > 1)
     worker = createGridWorker({
       baseUrl,
       allowInsecureLocal: parameters.allowInsecureLocal,
       clientVersion: CLIENT_VERSION,
-      slots: parameters.slots,
+      slots: parameters.slots ?? (anyTiny ? BATCHING_SLOTS : DEFAULT_SLOTS),
       partner: parameters.partner,
-      sessionKey: {
-        privateKey: sessionKey.keyPair.privateKey,
-        publicKey: sessionKey.publicKeyHex,
-        keyType: 'P-256',
-      },
+      sessionKey,
+      delegation: parameters.session?.delegation,
       hello: () => ({
         backends: workerModule.toBackendReports([...loaded.values()]),
         cachedModels: [...loaded.keys()],
       }),
-      runJob,
+      runJob: runner.runJob,
+      batching: { runBatch: runner.runBatch, policy },
       onStatus: (network) => update({ network }),
     })
     await worker.start()
@@ -210,6 +230,11 @@ export function createContributor(
   }
 }
 
+async function anonymousSessionKey(): Promise<SessionSigningKey> {
+  const key = await generateSessionKey('P-256')
+  return { privateKey: key.keyPair.privateKey, publicKey: key.publicKeyHex, keyType: 'P-256' }
+}
+
 type ModelSummary = { id: ModelId; name: string }
 
 async function listModels(baseUrl: string, signal: AbortSignal): Promise<ModelSummary[]> {
@@ -228,4 +253,9 @@ async function listModels(baseUrl: string, signal: AbortSignal): Promise<ModelSu
     const { id, name } = (m ?? {}) as { id?: unknown; name?: unknown }
     return isModelId(id) && typeof name === 'string' ? [{ id, name }] : []
   })
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.POSITIVE_INFINITY
 }

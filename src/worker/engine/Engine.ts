@@ -1,3 +1,4 @@
+import type { BaseError } from '../../protocol/errors/BaseError.ts'
 import type { SerializedError } from '../../protocol/errors/serializeError.ts'
 import type { Backend, ModelId } from '../../protocol/messages.ts'
 import type { CompareOutputsReturnType } from '../../protocol/models/compareOutputs.ts'
@@ -31,6 +32,16 @@ export type Engine = {
    * finishes in the worker (and still counts against the duty cycle) and its result is dropped.
    */
   run(parameters: RunParameters): Promise<RunReturnType>
+  /**
+   * Runs several inputs of one model in one call: one message each way, and inside the engine
+   * one queue task that calls session.run once per item, back to back. Outputs are those of
+   * single runs (separate session.run calls, nothing is concatenated). Each item succeeds or
+   * fails on its own (bad inputs, a failed run); the whole call rejects only when the model or
+   * backend cannot be used at all. The batch counts as one task of its summed time for the duty
+   * cycle. Aborting works as for run(); a batch already computing also stops before its next
+   * item (those items fail with ENGINE_ABORTED).
+   */
+  runBatch(parameters: RunBatchParameters): Promise<RunBatchReturnType>
   /**
    * Calls session.run back to back inside the engine (no queue hops, no transfers), for
    * measuring the device and the engine's own overhead. Goes through the queue as one task.
@@ -159,6 +170,40 @@ export type RunReturnType = {
   inferenceMs: number
   /** Time the run waited in the queue (pause, duty cycle, other runs), ms. */
   queueMs: number
+}
+
+/** One input of a batch; output names as in RunParameters. */
+export type RunBatchItem = {
+  inputs: TensorMap
+  outputNames?: readonly string[] | undefined
+}
+
+export type RunBatchParameters = CallOptions & {
+  modelId: ModelId
+  /** 1 to MAX_RUN_BATCH_ITEMS items, run in this order. */
+  items: readonly RunBatchItem[]
+  /** Default: the model's preferredBackend. Must have passed its self-test. */
+  backend?: Backend | undefined
+  /** Proxy only: transfer every item's input buffers (default true), as in RunParameters. */
+  transfer?: boolean | undefined
+}
+
+/** One item's outcome: its outputs and timings, or why it failed (the others are unaffected). */
+export type RunBatchItemResult =
+  | {
+      ok: true
+      outputs: TensorMap
+      /** This item's own session.run, ms. */
+      inferenceMs: number
+      /** From the call reaching the engine to this item's session.run starting, ms. */
+      queueMs: number
+    }
+  | { ok: false; error: BaseError }
+
+export type RunBatchReturnType = {
+  backend: Backend
+  /** In the order of the items given. */
+  items: RunBatchItemResult[]
 }
 
 export type BenchmarkParameters = Omit<RunParameters, 'transfer'> & {

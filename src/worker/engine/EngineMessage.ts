@@ -10,9 +10,16 @@ import type {
   EngineStatus,
   LoadedModel,
   LoadProgress,
+  RunBatchItemResult,
+  RunBatchParameters,
   RunParameters,
   RunReturnType,
 } from './Engine.ts'
+
+/** A batch item's outcome as it crosses the boundary: a failure travels serialized. */
+export type RunBatchItemMessage =
+  | Extract<RunBatchItemResult, { ok: true }>
+  | { ok: false; error: SerializedError }
 
 /**
  * The calls the page makes into the engine's worker: what each sends and what it answers.
@@ -26,6 +33,10 @@ export type EngineCalls = {
     result: LoadedModel
   }
   run: { parameters: Omit<RunParameters, 'signal' | 'transfer'>; result: RunReturnType }
+  runBatch: {
+    parameters: Omit<RunBatchParameters, 'signal' | 'transfer'>
+    result: { backend: Backend; items: RunBatchItemMessage[] }
+  }
   benchmark: { parameters: Omit<BenchmarkParameters, 'signal'>; result: BenchmarkReturnType }
   unloadModel: { parameters: { modelId: ModelId }; result: undefined }
   setDutyCycle: { parameters: { fraction: number }; result: EngineStatus }

@@ -231,6 +231,30 @@ export function createEngineProxy(parameters: CreateEngineProxyParameters): Engi
       )
     },
 
+    async runBatch(parameters) {
+      const { signal, transfer = true, modelId, items, backend } = parameters
+      const buffers = new Set<ArrayBuffer>()
+      if (transfer) for (const item of items) for (const b of buffersOf(item.inputs)) buffers.add(b)
+      const answer = await call(
+        'runBatch',
+        {
+          modelId,
+          backend,
+          items: items.map((item) => ({
+            inputs: item.inputs,
+            outputNames: item.outputNames ? [...item.outputNames] : undefined,
+          })),
+        },
+        { signal, transfer: [...buffers] },
+      )
+      return {
+        backend: answer.backend,
+        items: answer.items.map((item) =>
+          item.ok ? item : { ok: false as const, error: deserializeError(item.error) },
+        ),
+      }
+    },
+
     benchmark(parameters) {
       const { signal, ...rest } = parameters
       return call(

@@ -1,10 +1,12 @@
 import type { InferenceSession } from 'onnxruntime-web'
+import { BaseError } from '../../protocol/errors/BaseError.ts'
 import { EngineError } from '../../protocol/errors/EngineError.ts'
 import { WebGpuUnavailableError } from '../../protocol/errors/WebGpuUnavailableError.ts'
 import type { Backend, ModelId } from '../../protocol/messages.ts'
 import type { ModelManifest } from '../../protocol/models/ModelManifest.ts'
 import type { TensorMap } from '../../protocol/tensor/Tensor.ts'
 import { detectCapabilities } from '../detectCapabilities.ts'
+import { abortedError } from './abortedError.ts'
 import { backends } from './backends.ts'
 import { chooseBackends } from './chooseBackends.ts'
 import { createTaskQueue } from './createTaskQueue.ts'
@@ -19,11 +21,13 @@ import type {
   EngineStatus,
   LoadedModel,
   LoadModelOptions,
+  RunBatchItemResult,
   RunParameters,
 } from './Engine.ts'
 import { fromOrtTensor } from './fromOrtTensor.ts'
 import { type LoadOrtParameters, loadOrt, type Ort } from './loadOrt.ts'
 import type { ModelSource } from './ModelSource.ts'
+import { MAX_RUN_BATCH_ITEMS } from './maxRunBatchItems.ts'
 import { raceSignal } from './raceSignal.ts'
 import { runSelfTest } from './runSelfTest.ts'
 import { toOrtTensor } from './toOrtTensor.ts'
@@ -355,13 +359,28 @@ export function createOrtEngine(parameters: CreateOrtEngineParameters = {}): Ort
     return { entry, backend: chosen, session }
   }
 
-  async function prepareRun(parameters: RunParameters) {
-    assertLive('run')
-    const { info } = await raceSignal(getReady(), parameters.signal, 'run')
-    if (parameters.backend === 'webgpu' && !info.capabilities.webgpu.available) {
+  /** The model's entry and backend for a run or a batch (throws when either is unusable). */
+  async function prepareModel(
+    call: string,
+    modelId: ModelId,
+    wanted: Backend | undefined,
+    signal: AbortSignal | undefined,
+  ) {
+    assertLive(call)
+    const { info } = await raceSignal(getReady(), signal, call)
+    if (wanted === 'webgpu' && !info.capabilities.webgpu.available) {
       assertUsable(info, 'webgpu')
     }
-    const { entry, backend } = lookup(parameters.modelId, parameters.backend)
+    return lookup(modelId, wanted)
+  }
+
+  async function prepareRun(parameters: RunParameters) {
+    const { entry, backend } = await prepareModel(
+      'run',
+      parameters.modelId,
+      parameters.backend,
+      parameters.signal,
+    )
     const { outputNames } = validateRunInputs(
       entry.manifest,
       parameters.inputs,
@@ -374,6 +393,15 @@ export function createOrtEngine(parameters: CreateOrtEngineParameters = {}): Ort
     return Object.fromEntries(
       Object.entries(inputs).map(([name, tensor]) => [name, toOrtTensor(ort, tensor)]),
     )
+  }
+
+  function outputsOf(results: InferenceSession.ReturnType, outputNames: readonly string[]) {
+    const outputs: TensorMap = {}
+    for (const name of outputNames) {
+      const tensor = results[name]
+      if (tensor) outputs[name] = fromOrtTensor(name, tensor as never)
+    }
+    return outputs
   }
 
   async function runSession(
@@ -435,16 +463,66 @@ export function createOrtEngine(parameters: CreateOrtEngineParameters = {}): Ort
           const started = performance.now()
           const results = await runSession(session, feeds, outputNames)
           const inferenceMs = performance.now() - started
-          const outputs: TensorMap = {}
-          for (const name of outputNames) {
-            const tensor = results[name]
-            if (tensor) outputs[name] = fromOrtTensor(name, tensor as never)
-          }
-          return { outputs, inferenceMs }
+          return { outputs: outputsOf(results, outputNames), inferenceMs }
         },
         { signal: parameters.signal, label: 'run' },
       )
       return { outputs: value.outputs, backend, inferenceMs: value.inferenceMs, queueMs }
+    },
+
+    async runBatch(parameters) {
+      const { modelId, items, signal } = parameters
+      if (!Array.isArray(items) || items.length === 0 || items.length > MAX_RUN_BATCH_ITEMS) {
+        throw new EngineError(`A batch takes 1 to ${MAX_RUN_BATCH_ITEMS} items.`, {
+          code: 'ENGINE_INVALID_ARGUMENT',
+          details: { items: Array.isArray(items) ? items.length : String(items) },
+        })
+      }
+      const { entry, backend } = await prepareModel('runBatch', modelId, parameters.backend, signal)
+      // Each item is checked on its own: a bad one fails alone, before anything is queued.
+      const checked = items.map((item) => {
+        try {
+          const { outputNames } = validateRunInputs(entry.manifest, item.inputs, item.outputNames)
+          return { outputNames }
+        } catch (error) {
+          return { error }
+        }
+      })
+      const enqueuedAt = performance.now()
+      const { value } = await queue.enqueue(
+        async () => {
+          const { session, ort } = lookup(modelId, backend).session
+          const results: RunBatchItemResult[] = []
+          for (const [i, item] of items.entries()) {
+            const check = checked[i]
+            if (!check || 'error' in check) {
+              results.push({ ok: false, error: asBaseError(check?.error) })
+              continue
+            }
+            // A batch cannot stop a session.run, but it stops between items once aborted.
+            if (signal?.aborted) {
+              results.push({ ok: false, error: abortedError('runBatch', { running: true }) })
+              continue
+            }
+            const started = performance.now()
+            try {
+              const output = await runSession(session, feedsOf(ort, item.inputs), check.outputNames)
+              const inferenceMs = performance.now() - started
+              results.push({
+                ok: true,
+                outputs: outputsOf(output, check.outputNames),
+                inferenceMs,
+                queueMs: started - enqueuedAt,
+              })
+            } catch (error) {
+              results.push({ ok: false, error: asBaseError(error) })
+            }
+          }
+          return results
+        },
+        { signal, label: 'runBatch' },
+      )
+      return { backend, items: value }
     },
 
     async benchmark(parameters) {
@@ -547,6 +625,16 @@ async function releaseQuietly(session: InferenceSession): Promise<void> {
   } catch {
     // Releasing is best effort: the session is dropped either way.
   }
+}
+
+/** Item failures are BaseErrors (they cross the worker boundary with their code). */
+function asBaseError(error: unknown): BaseError {
+  if (error instanceof BaseError) return error
+  return new EngineError('onnxruntime-web failed to run the model.', {
+    code: 'ENGINE_INFERENCE_FAILED',
+    cause: error,
+    details: { message: error instanceof Error ? error.message : String(error) },
+  })
 }
 
 function webGpuUnavailable(reason: string): WebGpuUnavailableError {

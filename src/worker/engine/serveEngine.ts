@@ -82,6 +82,20 @@ export function serveEngine(scope: EngineHostScope, engine: OrtEngine): void {
         const value = await engine.run({ ...parameters, signal })
         return { value, transfer: buffersOf(value.outputs) }
       }
+      case 'runBatch': {
+        const { kind: _, id: __, ...parameters } = request
+        const { backend, items } = await engine.runBatch({ ...parameters, signal })
+        const transfer: Transferable[] = []
+        const value = {
+          backend,
+          items: items.map((item) => {
+            if (!item.ok) return { ok: false as const, error: serializeError(item.error) }
+            transfer.push(...buffersOf(item.outputs))
+            return item
+          }),
+        }
+        return { value, transfer }
+      }
       case 'benchmark': {
         const { kind: _, id: __, ...parameters } = request
         return { value: await engine.benchmark({ ...parameters, signal }), transfer: none }

@@ -91,10 +91,12 @@ async function rig({
   dataDir,
   leaseMs = 60_000,
   clock = { now: Date.now() },
+  backgroundRequesters,
 }: {
   dataDir?: string
   leaseMs?: number
   clock?: { now: number }
+  backgroundRequesters?: string[]
 } = {}): Promise<Rig> {
   const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'grid-scheduler-')))
   const { logger } = memoryLogger('warn')
@@ -104,7 +106,7 @@ async function rig({
     createMetrics({ version: 't', collectDefaults: false }).registry,
   )
   const scheduler = createScheduler(
-    { leaseMs, sweepIntervalMs: 20 },
+    { leaseMs, sweepIntervalMs: 20, backgroundRequesters },
     { store, logger, metrics, now: () => clock.now },
   )
   await scheduler.start()
@@ -227,6 +229,58 @@ describe('scheduler', () => {
     await settle()
     const order = w.assigned.map((m) => m.jobId)
     expect(order).toEqual([a[0], bHigh[0], a[1], bLow[0]])
+  })
+
+  test('behavior: a background requester gets only what nobody else can use', async () => {
+    const { scheduler } = await rig({ backgroundRequesters: ['demo'] })
+    // The demo queued first, at a higher priority, and 'demo' sorts before 'z': still last.
+    const demo = await submit(scheduler, [
+      { requester: 'demo', priority: 1000 },
+      { requester: 'demo', priority: 1000 },
+    ])
+    const z = await submit(scheduler, [{ requester: 'z' }, { requester: 'z', model: 'echo' }])
+    expect(scheduler.requesterLoad('demo')).toEqual({ open: 2, queued: 2 })
+    const w = testWorker('w1', 'peer:w1', { [echoModel.id]: 'no' })
+    scheduler.addWorker(w, 3)
+    await settle()
+    // z's echo job fits no worker, so the spare slots go to the demo.
+    expect(w.assigned.map((m) => m.jobId)).toEqual([z[0], demo[0], demo[1]])
+    expect(scheduler.requesterLoad('demo')).toEqual({ open: 2, queued: 0 })
+    expect(scheduler.requesterLoad('z')).toEqual({ open: 2, queued: 1 })
+    expect(scheduler.openJobIds('demo').sort()).toEqual([...demo].sort())
+    expect(scheduler.canRun(echoModel.id)).toBe(false)
+    expect(scheduler.canRun(sumModel.id)).toBe(true)
+    await complete(scheduler, w, demo[0] ?? '')
+    expect(scheduler.requesterLoad('demo')).toEqual({ open: 1, queued: 0 })
+  })
+
+  test('behavior: deleteFinishedJobs removes only finished jobs of the requester, with their rows', async () => {
+    const { scheduler, store, database } = await rig()
+    const [done = '', cancelled = '', open = ''] = await submit(scheduler, [
+      { requester: 'demo' },
+      { requester: 'demo' },
+      { requester: 'demo' },
+    ])
+    const [other = ''] = await submit(scheduler, [{ requester: 'a' }])
+    await scheduler.cancel(cancelled, 'demo')
+    const w = testWorker('w1')
+    scheduler.addWorker(w, 2)
+    await settle()
+    expect(w.assigned.map((m) => m.jobId).sort()).toEqual([done, other].sort())
+    await complete(scheduler, w, done)
+    await complete(scheduler, w, other)
+    expect((await store.getJob(other))?.state).toBe('completed')
+
+    expect(await store.deleteFinishedJobs([done, cancelled, open, other], 'demo')).toBe(2)
+    expect(await store.getJob(done)).toBeUndefined()
+    expect(await store.getJob(cancelled)).toBeUndefined()
+    expect(await store.getResults(done)).toEqual([])
+    expect((await store.getJob(open))?.state).toBe('queued')
+    expect((await store.getJob(other))?.state).toBe('completed')
+    const count = (sql: string) => (database.sqlite.prepare(sql).get() as { n: number }).n
+    expect(count('SELECT count(*) AS n FROM job_inputs')).toBe(2)
+    expect(count(`SELECT count(*) AS n FROM job_leases WHERE job_id = '${done}'`)).toBe(0)
+    expect(await store.deleteFinishedJobs([done], 'demo')).toBe(0)
   })
 
   test('behavior: prefers a worker that has the model cached', async () => {

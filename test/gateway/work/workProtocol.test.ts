@@ -94,6 +94,8 @@ describe('work protocol', () => {
     const [first] = ids
     const results = await grid.network.scheduler.getResults(first ?? '')
     expect(results[0]?.backend).toBe('wasm')
+    // The job is completed in the database before its ack reaches the worker: wait for the acks.
+    await eventually(async () => w.client.stats().accepted === 20, { what: 'all acks received' })
     expect(w.client.stats()).toMatchObject({ resultsSent: 20, accepted: 20, rejected: 0 })
   })
 })
@@ -500,7 +502,7 @@ describe('work protocol: boundary checks', () => {
     expect(await a.next('ack')).toMatchObject({
       jobId: id,
       accepted: false,
-      code: 'RESULT_NOT_LEASED',
+      code: 'RESULT_REPLAYED',
     })
     expect(resultCount(grid, id)).toBe(1)
   })
