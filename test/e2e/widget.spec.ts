@@ -343,7 +343,7 @@ test('behavior: the loader ignores messages that do not come from its own iframe
   expect((await widgetStatus()).state).toBe('declined')
 })
 
-test('behavior: on a cross-origin-isolated partner page the iframe is isolated too (multi-threaded WASM)', async ({
+test('behavior: on a cross-origin-isolated partner page the iframe is isolated too (multi-threaded WASM); Start is remembered', async ({
   page,
 }) => {
   partner.setPage('/isolated', {
@@ -361,6 +361,10 @@ test('behavior: on a cross-origin-isolated partner page the iframe is isolated t
   // The /embed document loaded under the partner's COEP (CORP cross-origin) and was let be
   // isolated by allow="cross-origin-isolated".
   await expect(frame.getByTestId('embed-status')).toContainText('WASM multi-threaded')
+  // Start is remembered for this site: the next visit runs again with Stop in view, no card.
+  await page.reload()
+  await expect(frame.getByTestId('embed-status')).toContainText('WASM multi-threaded')
+  await expect(page.getByRole('button', { name: 'Start' })).toHaveCount(0)
   await page.getByRole('button', { name: 'Stop' }).click()
   await expect(page.getByRole('button', { name: 'Lend compute?' })).toBeVisible()
 })
