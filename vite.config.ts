@@ -1,5 +1,6 @@
 import react from '@vitejs/plugin-react'
 import { defineConfig } from 'vitest/config'
+import { widgetBundlePlugin } from './scripts/widgetBundlePlugin.ts'
 
 // Headers that make the page cross-origin isolated, so onnxruntime-web can run multi-threaded WASM.
 // The gateway sends the same headers in production (src/gateway/http/isolationHeaders.ts).
@@ -15,7 +16,8 @@ const gatewayUrl = process.env.INFERENCE_GRID_URL ?? 'http://127.0.0.1:8700'
 const proxied = ['/healthz', '/metrics', '/v1', '/models']
 
 export default defineConfig({
-  plugins: [react()],
+  // widgetBundlePlugin: the partner widget (dist/widget.js, widget.json), a separate classic script.
+  plugins: [react(), widgetBundlePlugin({ root: import.meta.dirname })],
   server: {
     headers: isolationHeaders,
     proxy: Object.fromEntries(proxied.map((path) => [path, { target: gatewayUrl }])),

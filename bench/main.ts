@@ -30,6 +30,12 @@ const suites: Suite[] = [
       'grid ocr through a real gateway and a Node grid worker vs the same pipeline on local onnxruntime-node',
     run: async () => (await import('./ocr.ts')).runOcrBench(),
   },
+  {
+    name: 'widget',
+    description:
+      'widget.js size (gzip budget 15 KB); Start to first job, widget iframe vs contributor page',
+    run: async () => (await import('./widget.ts')).runWidgetBench(),
+  },
 ]
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'))

@@ -1,5 +1,6 @@
 import type { Connection } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
+import type { Address } from 'viem'
 import type { SignedDelegation } from '../protocol/eip712/delegationTypes.ts'
 import type { BackendReport, ModelId } from '../protocol/messages.ts'
 import { backoffDelay } from './backoffDelay.ts'
@@ -57,6 +58,8 @@ export type GridWorkerInit = {
   maxConcurrentRuns?: number | undefined
   sessionKey: SessionSigningKey
   delegation?: SignedDelegation | undefined
+  /** The partner whose widget brought this tab (sent in hello; the gateway stores it per result). */
+  partner?: Address | undefined
   /** What the hello says, asked at each (re)connection: backends with self-tests, cached models. */
   hello(): { backends: BackendReport[]; cachedModels: ModelId[] }
   runJob: RunJob
@@ -206,6 +209,7 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
         maxConcurrentRuns: init.maxConcurrentRuns ?? 2,
         sessionKey: init.sessionKey,
         delegation: init.delegation,
+        partner: init.partner,
         chainId: info.chainId,
         runJob: init.runJob,
         batching: init.batching,

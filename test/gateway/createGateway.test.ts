@@ -211,7 +211,7 @@ describe('static app', () => {
   })
 
   test('behavior: client routes fall back to index.html for browsers', async () => {
-    for (const route of ['/dashboard', '/embed', '/dashboard/earnings?tab=1']) {
+    for (const route of ['/dashboard', '/dashboard/earnings?tab=1']) {
       const response = await get(route, html)
       expect(response.status, route).toBe(200)
       expect(response.headers.get('cache-control')).toBe('no-cache')

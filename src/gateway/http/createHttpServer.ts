@@ -16,6 +16,7 @@ import type { GatewayDatabase } from '../storage/GatewayDatabase.ts'
 import { appMissingPage } from './appMissingPage.ts'
 import { responseHeaders } from './isolationHeaders.ts'
 import { toErrorResponse } from './toErrorResponse.ts'
+import { crossOriginResourceHeaders, embedHeaders, isWidgetFile } from './widgetHeaders.ts'
 
 export type CreateHttpServerParameters = {
   /** Directory of the built web app; need not exist (a page then says to build it). */
@@ -116,6 +117,8 @@ export function createHttpServer(
 
   // The app's entry point answers any client, not only those that ask for HTML (curl, probes).
   app.get('/', (_request, reply) => serveIndex(reply))
+  // The page the partner widget frames (src/ui/embed): the app's entry, embeddable cross-origin.
+  app.get('/embed', (_request, reply) => serveIndex(reply.headers(embedHeaders)))
 
   app.register(fastifyStatic, {
     root: appDir,
@@ -133,6 +136,7 @@ export function createHttpServer(
     suppressWarning: true,
     setHeaders: (reply, filePath) => {
       const relative = path.relative(appDir, filePath)
+      if (isWidgetFile(relative)) reply.headers(crossOriginResourceHeaders)
       reply.header(
         'cache-control',
         relative.startsWith(`assets${path.sep}`) ? immutableCacheControl : revalidateCacheControl,

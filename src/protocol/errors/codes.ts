@@ -712,6 +712,25 @@ export const errorCodes = {
     description:
       'The OCR models on the gateway do not have the PP-OCR inputs, outputs or dictionary expected.',
   },
+  // The partner widget (src/widget) and its /embed page: a partner's snippet or a message is wrong.
+  WIDGET_INVALID_PARTNER: {
+    errorName: 'WidgetError',
+    httpStatus: 400,
+    description:
+      'The partner address is not a checksummed (EIP-55) Ethereum address; copy it from the wallet.',
+  },
+  WIDGET_INVALID_OPTION: {
+    errorName: 'WidgetError',
+    httpStatus: 400,
+    description:
+      'A widget option (theme, position, lang, max-download-mb) has a value it does not accept.',
+  },
+  WIDGET_NOT_EMBEDDED: {
+    errorName: 'WidgetError',
+    httpStatus: 400,
+    description:
+      'The /embed page was opened outside the widget, or by a page whose origin differs from the one it names.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>
 
 export type ErrorCodeInfo = {

@@ -12,6 +12,7 @@ import { ModelManifestError } from './ModelManifestError.ts'
 import { SignatureError } from './SignatureError'
 import { TensorError } from './TensorError'
 import { WebGpuUnavailableError } from './WebGpuUnavailableError.ts'
+import { WidgetError } from './WidgetError.ts'
 
 type ErrorFactory = (message: string, parameters: BaseErrorParameters) => BaseError
 
@@ -34,6 +35,7 @@ const factories: Partial<Record<ErrorName, ErrorFactory>> = {
   ModelManifestError: (message, parameters) => new ModelManifestError(message, parameters as never),
   ModelDownloadCapError: (message, parameters) =>
     new ModelDownloadCapError(message, parameters as never),
+  WidgetError: (message, parameters) => new WidgetError(message, parameters as never),
 }
 
 export type DeserializeErrorReturnType = BaseError

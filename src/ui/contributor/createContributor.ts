@@ -1,3 +1,4 @@
+import type { Address } from 'viem'
 import { createBatchPolicy } from '../../p2p/createBatchPolicy.ts'
 import {
   createGridWorker,
@@ -46,6 +47,10 @@ export type CreateContributorParameters = {
    * there are jobs to batch), else 4.
    */
   slots?: number | undefined
+  /** The partner whose widget brought this tab (the /embed page sets it): credited a share. */
+  partner?: Address | undefined
+  /** Cap on model bytes this tab downloads and caches (ModelStore); default none. */
+  maxDownloadBytes?: number | undefined
   /**
    * The wallet-delegated session key (src/wallet/getDelegatedSession) that signs results; without
    * one the tab makes a throwaway key and works anonymously, earning nothing for itself.
@@ -128,7 +133,9 @@ export function createContributor(
         error: undefined,
       })),
     })
-    engine = workerModule.createWorkerEngine()
+    engine = workerModule.createWorkerEngine({
+      modelSource: new workerModule.ModelStore({ maxDownloadBytes: parameters.maxDownloadBytes }),
+    })
     await engine.init({ signal })
     for (const summary of wanted) {
       signal.throwIfAborted()
@@ -174,6 +181,7 @@ export function createContributor(
       allowInsecureLocal: parameters.allowInsecureLocal,
       clientVersion: CLIENT_VERSION,
       slots: parameters.slots ?? (anyTiny ? BATCHING_SLOTS : DEFAULT_SLOTS),
+      partner: parameters.partner,
       sessionKey,
       delegation: parameters.session?.delegation,
       hello: () => ({

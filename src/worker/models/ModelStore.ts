@@ -125,7 +125,7 @@ export class ModelStore {
       })
     aborted(signal)
     const url = this.modelUrl(id)
-    const cache = await caches.open(this.cacheName)
+    const cache = await this.#openCache()
 
     const hit = await cache.match(url)
     if (hit) {
@@ -193,7 +193,7 @@ export class ModelStore {
       })
     aborted(signal)
     const url = `${this.modelUrl(manifest.id)}/${encodeURIComponent(name)}`
-    const cache = await caches.open(this.cacheName)
+    const cache = await this.#openCache()
     const hit = await cache.match(url)
     if (hit) {
       const bytes = new Uint8Array(await hit.arrayBuffer())
@@ -219,7 +219,7 @@ export class ModelStore {
   /** The cached models, most recently used first. */
   async list({ signal }: ModelStoreCallOptions = {}): Promise<CachedModel[]> {
     aborted(signal)
-    const cache = await caches.open(this.cacheName)
+    const cache = await this.#openCache()
     const [keys, index] = await Promise.all([cache.keys(), this.#readIndex(cache)])
     const models: CachedModel[] = []
     for (const request of keys) {
@@ -242,11 +242,11 @@ export class ModelStore {
   async clear(id?: ModelId, { signal }: ModelStoreCallOptions = {}): Promise<void> {
     aborted(signal)
     if (id === undefined) {
-      await caches.delete(this.cacheName)
+      await globalThis.caches?.delete(this.cacheName).catch(() => false)
       this.#uncachedBytes = 0
       return
     }
-    const cache = await caches.open(this.cacheName)
+    const cache = await this.#openCache()
     await this.#remove(cache, id)
   }
 
@@ -265,6 +265,22 @@ export class ModelStore {
       models: models.length,
       maxDownloadBytes: this.maxDownloadBytes,
       usedAgainstCap: modelBytes + this.#uncachedBytes + sumOf(this.#reserved.values()),
+    }
+  }
+
+  /**
+   * This store's cache, or an always-empty one where the browser denies Cache Storage: a
+   * third-party frame (the partner widget's iframe) in a browser that blocks third-party storage
+   * instead of partitioning it gets a SecurityError. Models then download at each start, verified
+   * as usual, and count against the cap as fetched-but-uncached bytes.
+   */
+  async #openCache(): Promise<Cache> {
+    try {
+      return await caches.open(this.cacheName)
+    } catch (error) {
+      if (error instanceof ReferenceError || (error as { name?: string })?.name === 'SecurityError')
+        return unavailableCache
+      throw error
     }
   }
 
@@ -385,7 +401,7 @@ export class ModelStore {
 
   #updateIndex(change: (index: StoreIndex) => void): Promise<void> {
     const run = this.#indexChain.then(async () => {
-      const cache = await caches.open(this.cacheName)
+      const cache = await this.#openCache()
       const index = await this.#readIndex(cache)
       change(index)
       const body = JSON.stringify(index)
@@ -401,6 +417,23 @@ export class ModelStore {
     this.#indexChain = run.catch(() => undefined)
     return run
   }
+}
+
+/** Stands in for Cache Storage where it is denied: holds nothing, refuses every put. */
+const unavailableCache: Cache = {
+  match: async () => undefined,
+  matchAll: async () => [],
+  keys: async () => [],
+  delete: async () => false,
+  put: async () => {
+    throw new DOMException('Cache Storage is not available to this frame.', 'SecurityError')
+  },
+  add: async () => {
+    throw new DOMException('Cache Storage is not available to this frame.', 'SecurityError')
+  },
+  addAll: async () => {
+    throw new DOMException('Cache Storage is not available to this frame.', 'SecurityError')
+  },
 }
 
 function bytesResponse(
