@@ -1,8 +1,8 @@
-import { openAsBlob } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { MODEL_NAME_PATTERN } from '../../protocol/models/modelLimits.ts'
+import { postFile } from './postFile.ts'
 
 export type RunModelsCliParameters = {
   /** Arguments after the script (`process.argv.slice(2)`). */
@@ -142,7 +142,7 @@ async function list(
   stdout: (text: string) => void,
   stderr: (text: string) => void,
 ): Promise<RunModelsCliReturnType> {
-  const response = await request(gateway, '/v1/models', {}, stderr)
+  const response = await request(gateway, '/v1/models', (url) => fetch(url), stderr)
   if (!response) return 1
   const body = (await response.json()) as { models: Summary[] }
   if (json) {
@@ -166,18 +166,19 @@ async function add(
 ): Promise<RunModelsCliReturnType> {
   const query = new URLSearchParams({ name: upload.name })
   if (upload.description) query.set('description', upload.description)
+  // Streamed from disk with its length known: a large model is never read whole into memory.
   const response = await request(
     gateway,
     `/v1/models?${query}`,
-    {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${upload.token}`,
-        'content-type': 'application/octet-stream',
-      },
-      // Streamed from disk with its length known: a large model is never read whole into memory.
-      body: await openAsBlob(upload.file),
-    },
+    (url) =>
+      postFile({
+        url,
+        file: upload.file,
+        headers: {
+          authorization: `Bearer ${upload.token}`,
+          'content-type': 'application/octet-stream',
+        },
+      }),
     io.stderr,
   )
   if (!response) return 1
@@ -193,15 +194,18 @@ async function add(
 async function request(
   gateway: URL,
   pathAndQuery: string,
-  init: RequestInit,
+  send: (url: URL) => Promise<Response>,
   stderr: (text: string) => void,
 ): Promise<Response | undefined> {
   const url = new URL(pathAndQuery, gateway)
   let response: Response
   try {
-    response = await fetch(url, init)
+    response = await send(url)
   } catch (error) {
-    const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause
+    // fetch wraps the socket error in `cause`; node:http (uploads) throws it as it is.
+    type SocketError = { code?: unknown; message?: unknown; cause?: SocketError }
+    const direct = error as SocketError
+    const cause = direct.cause ?? direct
     const reason = typeof cause?.code === 'string' ? cause.code : String(cause?.message ?? error)
     stderr(
       `models: cannot reach the gateway at ${gateway.origin} (${reason}). Is it running (npm start)? Set --gateway or INFERENCE_GRID_URL.\n`,

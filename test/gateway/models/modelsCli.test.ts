@@ -86,9 +86,13 @@ describe('models CLI against a running gateway', () => {
       "
     `)
 
+    // 16 MiB: the gateway refuses before reading it and closes the connection mid-upload, so
+    // the CLI must still report the gateway's answer (fetch lost it to EPIPE).
+    const big = path.join(gateway.dataDir, 'big.onnx')
+    writeFileSync(big, new Uint8Array(16 * 1024 * 1024))
     const wrongToken = await runCli([
       'add',
-      modelFile,
+      big,
       '--name',
       'x',
       '--gateway',
