@@ -44,6 +44,11 @@ export type ActiveLease = CreatedLease & {
   identity: string
   /** Set while a result for it is being checked: the expiry sweep leaves it alone. */
   claimed: boolean
+  /**
+   * `performance.now()` when the assignment was handed to the worker's session (0 before): the
+   * start of the worker overhead the session measures when the result arrives.
+   */
+  assignedAt: number
 }
 
 export type SchedulerInit = {
@@ -347,6 +352,7 @@ export function createScheduler(
       workerId: worker.id,
       identity: worker.identity,
       claimed: false,
+      assignedAt: 0,
     }
     leases.set(active.leaseId, active)
     metrics.leasesCreated.inc()
@@ -372,6 +378,7 @@ export function createScheduler(
       await endUnclaimed(active, 'failed', 'INTERNAL', true)
       return 'leased'
     }
+    active.assignedAt = performance.now()
     if (!worker.assign(message))
       await endUnclaimed(active, 'released', 'WORK_WORKER_DISCONNECTED', false)
     return 'leased'
