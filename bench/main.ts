@@ -18,6 +18,12 @@ const suites: Suite[] = [
       'per model on WASM in Chromium: raw onnxruntime-web vs the Engine proxy, and onnxruntime-node',
     run: async () => (await import('./engine.ts')).runEngineBench(),
   },
+  {
+    name: 'grid',
+    description:
+      'gateway capacity with 100/500/1,000 simulated workers; one contributor tab: per-job overhead, grid vs raw onnxruntime-web throughput',
+    run: async () => (await import('./grid.ts')).runGridBench(),
+  },
 ]
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'))
