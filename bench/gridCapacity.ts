@@ -60,11 +60,18 @@ type Row = {
   submitCpuMsPerJob: number
   drainResultsPerS: number
   drainCpuMsPerResult: number
+  /** The same less what the idle connections cost meanwhile. */
+  drainNetMsPerResult: number
+  drainGatewayCores: number
   drainQueueLeft: number
   steadyResultsPerS: number
   steadyCpuMsPerResult: number
+  steadyNetMsPerResult: number
+  steadyGatewayCores: number
   loadCpuCores: number
   idleCores: number
+  /** Workers still connected at the end of the steady window. */
+  workersLeft: number
 }
 
 function forkLoadProcess(): LoadProcess {
@@ -273,11 +280,18 @@ export async function runGridCapacity(): Promise<string> {
         submitCpuMsPerJob: (1000 * submitCpu) / submitted,
         drainResultsPerS: drainResults / drainSeconds,
         drainCpuMsPerResult: (1000 * drainCpu) / Math.max(1, drainResults),
+        drainNetMsPerResult:
+          (1000 * Math.max(0, drainCpu - idleCores * drainSeconds)) / Math.max(1, drainResults),
+        drainGatewayCores: drainCpu / drainSeconds,
         drainQueueLeft: queueLeft,
         steadyResultsPerS: steadyResults / seconds,
         steadyCpuMsPerResult: (1000 * steadyCpu) / Math.max(1, steadyResults),
+        steadyNetMsPerResult:
+          (1000 * Math.max(0, steadyCpu - idleCores * seconds)) / Math.max(1, steadyResults),
+        steadyGatewayCores: steadyCpu / seconds,
         loadCpuCores: Math.max(drainLoad, steadyLoad),
         idleCores,
+        workersLeft: metric(m1, 'inference_grid_workers_connected'),
       })
       const closedSessions = [...m1.entries()]
         .filter(([key]) => key.startsWith('inference_grid_work_sessions_closed_total'))
@@ -295,34 +309,38 @@ export async function runGridCapacity(): Promise<string> {
     setSlots(0)
     if (profileDir) await sleep(3000)
 
-    const perCore = (cpuMs: number) => (cpuMs > 0 ? 1000 / cpuMs : 0)
+    // What one core completes when the gateway runs flat out: the idle share of the core is spent
+    // on the connections whatever the load, the rest at the net cost per job.
+    const capacity = (idle: number, netMs: number) => (netMs > 0 ? (1000 * (1 - idle)) / netMs : 0)
     const body = table(
       [
-        'connections',
+        'connections (at end)',
         'idle CPU (cores)',
         'submit jobs/s',
         'submit CPU ms/job',
         'drain results/s',
-        'results CPU ms/result',
-        'results/s per core',
-        'steady results/s',
-        'steady CPU ms/job',
+        'gateway cores',
+        'results CPU ms/result (net)',
+        'steady jobs/s',
+        'gateway cores',
+        'steady CPU ms/job (net)',
         'jobs/s per core',
-        `vs goal ${GOAL_PER_CORE}/core`,
+        `vs goal ${GOAL_PER_CORE}`,
         'load gen cores',
       ],
       rows.map((r) => [
-        String(r.connections),
+        `${r.connections} (${r.workersLeft})`,
         r.idleCores.toFixed(3),
         fmt(r.submitJobsPerS),
         fmt(r.submitCpuMsPerJob),
         `${fmt(r.drainResultsPerS)}${r.drainQueueLeft > 0 ? '' : ' (queue ran dry)'}`,
-        fmt(r.drainCpuMsPerResult),
-        fmt(perCore(r.drainCpuMsPerResult)),
+        r.drainGatewayCores.toFixed(2),
+        `${fmt(r.drainCpuMsPerResult)} (${fmt(r.drainNetMsPerResult)})`,
         fmt(r.steadyResultsPerS),
-        fmt(r.steadyCpuMsPerResult),
-        fmt(perCore(r.steadyCpuMsPerResult)),
-        (perCore(r.steadyCpuMsPerResult) / GOAL_PER_CORE).toFixed(2),
+        r.steadyGatewayCores.toFixed(2),
+        `${fmt(r.steadyCpuMsPerResult)} (${fmt(r.steadyNetMsPerResult)})`,
+        fmt(capacity(r.idleCores, r.steadyNetMsPerResult)),
+        (capacity(r.idleCores, r.steadyNetMsPerResult) / GOAL_PER_CORE).toFixed(2),
         r.loadCpuCores.toFixed(2),
       ]),
     )
@@ -333,7 +351,7 @@ export async function runGridCapacity(): Promise<string> {
       '',
       body,
       '',
-      `idle: gateway CPU per wall second with the workers connected and nothing to do (work-protocol heartbeats every 10 s both ways, libp2p connection-monitor pings). submit: POST /v1/jobs:batch of ${BATCH} jobs (CBOR) with every worker paused: the requester API alone. drain: the pre-filled queue served by the workers, no HTTP: the work protocol alone (assign, result check with signature, SQLite). steady: a requester keeps batches outstanding while workers run: both, per completed job. per core = 1 / CPU s per result. load gen cores: CPU the worker processes used per wall second (near the free cores: they, not the gateway, set the pace).`,
+      `idle: gateway CPU per wall second with the workers connected and nothing to do (work-protocol heartbeats every 10 s both ways, libp2p connection-monitor pings). submit: POST /v1/jobs:batch of ${BATCH} jobs (CBOR) with every worker paused: the requester API alone. drain: the pre-filled queue served by the workers, no HTTP: the work protocol alone (assign, result check with signature, SQLite). steady: a requester keeps batches outstanding while workers run: both, per completed job. gateway cores: its CPU seconds per wall second in the window (well under 1 with a non-empty queue means the OS gave it no more: other processes share the 2 cores). CPU ms: total in the window per result, (net): less the idle cost over the same time. jobs/s per core = (1 - idle cores) / net steady CPU per job: what one core would complete running flat out. load gen cores: CPU of the simulated-worker processes per wall second. (at end): workers still connected after the steady window; a simulated worker whose connection drops (libp2p's connection monitor aborts it when a ping times out on a starved machine) does not come back.`,
       '',
     ].join('\n')
   } finally {

@@ -74,6 +74,8 @@ export function zeroOutputs(
 }
 
 const workers: Worker[] = []
+const closeReasons = new Map<string, number>()
+let stopping = false
 
 async function startOne(
   command: Extract<SimWorkersCommand, { type: 'start' }>,
@@ -117,6 +119,14 @@ async function startOne(
     await node.stop()
     throw error
   }
+  void client.closed.then((reason) => {
+    if (stopping) return
+    const text = reason ? `${reason.name}: ${reason.message}` : 'closed'
+    const seen = closeReasons.get(text) ?? 0
+    closeReasons.set(text, seen + 1)
+    // Say why once per reason: a lost session is not retried here, and the table would lie.
+    if (seen === 0) console.error(`bench: simulated worker session ended: ${text}`)
+  })
   return { node, client }
 }
 
@@ -161,6 +171,7 @@ async function start(command: Extract<SimWorkersCommand, { type: 'start' }>): Pr
 }
 
 async function stop(): Promise<void> {
+  stopping = true
   let resultsSent = 0
   for (const worker of workers) resultsSent += worker.client.stats().resultsSent
   await Promise.all(
