@@ -19,6 +19,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { cpus, loadavg } from 'node:os'
 import path from 'node:path'
 import { chromium } from '@playwright/test'
+import { checkAppBuild } from '../src/gateway/app/checkAppBuild.ts'
 import { chromiumArgs, chromiumPath } from '../test/fixtures/chromium.ts'
 import { startGateway } from '../test/fixtures/startGateway.ts'
 import {
@@ -104,9 +105,13 @@ type PageEngine = {
 }
 type PageGlobal = { benchEngine: PageEngine }
 
-async function ensureBuilt(): Promise<string> {
-  if (!existsSync(viteManifest)) {
-    console.error('bench: engine: dist/ has no build manifest, building the app (vite build)...')
+/** Builds the app when dist/ is missing or older than its sources; returns the engine entry. */
+export async function ensureBuilt(): Promise<string> {
+  const status = await checkAppBuild({ rootDir: root, outDir: path.join(root, 'dist') })
+  if (!existsSync(viteManifest) || status.status === 'stale' || status.status === 'missing') {
+    console.error(
+      `bench: dist/ is ${existsSync(viteManifest) ? status.status : 'missing'}, building the app (vite build)...`,
+    )
     const { build } = await import('vite')
     await build({ root, logLevel: 'warn' })
   }

@@ -36,6 +36,12 @@ const suites: Suite[] = [
       'widget.js size (gzip budget 15 KB); Start to first job, widget iframe vs contributor page',
     run: async () => (await import('./widget.ts')).runWidgetBench(),
   },
+  {
+    name: 'grid',
+    description:
+      'gateway capacity with 100/500/1,000 simulated workers; one contributor tab: per-job overhead, grid vs raw onnxruntime-web throughput',
+    run: async () => (await import('./grid.ts')).runGridBench(),
+  },
 ]
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'))

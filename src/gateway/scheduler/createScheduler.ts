@@ -44,6 +44,11 @@ export type ActiveLease = CreatedLease & {
   identity: string
   /** Set while a result for it is being checked: the expiry sweep leaves it alone. */
   claimed: boolean
+  /**
+   * `performance.now()` when the assignment was handed to the worker's session (0 before): the
+   * start of the worker overhead the session measures when the result arrives.
+   */
+  assignedAt: number
 }
 
 export type SchedulerInit = {
@@ -286,7 +291,14 @@ export function createScheduler(
   async function pumpOnce(): Promise<void> {
     let rounds = 0
     while (started) {
-      const free = [...workers.values()].filter((state) => freeOf(state) > 0)
+      const free: WorkerState[] = []
+      let mostFree = 0
+      for (const state of workers.values()) {
+        const slots = freeOf(state)
+        if (slots <= 0) continue
+        free.push(state)
+        if (slots > mostFree) mostFree = slots
+      }
       if (free.length === 0 || queue.size === 0) return
       const runnable = new Map<ModelId, boolean>()
       const pick = queue.pick<WorkerState>({
@@ -299,7 +311,7 @@ export function createScheduler(
           }
           return known
         },
-        workerFor: (job) => bestWorker(job, free),
+        workerFor: (job) => bestWorker(job, free, mostFree),
       })
       if (!pick) return
       if ((await leaseTo(pick.entry, pick.worker)) === 'error') {
@@ -315,9 +327,20 @@ export function createScheduler(
     }
   }
 
-  function bestWorker(job: OpenJob, free: WorkerState[]): WorkerState | undefined {
+  /**
+   * `mostFree`: the most free slots any worker in `free` has. A worker with the model cached and
+   * that many free slots cannot be beaten, so the scan stops there: with a thousand idle workers
+   * the first fit ends it instead of a modelFit call per worker (it was a fifth of the gateway's
+   * CPU at 1,000 connections). The pick is the same as a full scan's: the first best score.
+   */
+  function bestWorker(
+    job: OpenJob,
+    free: WorkerState[],
+    mostFree: number,
+  ): WorkerState | undefined {
     let best: WorkerState | undefined
     let bestScore = -1
+    const unbeatable = 1_000_000 + mostFree
     for (const state of free) {
       if (freeOf(state) <= 0 || job.busy.has(state.worker.identity)) continue
       const fit = state.worker.modelFit(job.modelId)
@@ -326,6 +349,7 @@ export function createScheduler(
       if (score > bestScore) {
         best = state
         bestScore = score
+        if (score >= unbeatable) break
       }
     }
     return best
@@ -374,6 +398,7 @@ export function createScheduler(
       workerId: worker.id,
       identity: worker.identity,
       claimed: false,
+      assignedAt: 0,
     }
     leases.set(active.leaseId, active)
     metrics.leasesCreated.inc()
@@ -399,6 +424,7 @@ export function createScheduler(
       await endUnclaimed(active, 'failed', 'INTERNAL', true)
       return 'leased'
     }
+    active.assignedAt = performance.now()
     if (!worker.assign(message))
       await endUnclaimed(active, 'released', 'WORK_WORKER_DISCONNECTED', false)
     return 'leased'

@@ -213,7 +213,11 @@ export function createWorkerSession(
     )
   }
 
-  async function onResult(result: ResultMessage, receivedAt: number): Promise<void> {
+  async function onResult(
+    result: ResultMessage,
+    receivedAt: number,
+    receivedHr: number,
+  ): Promise<void> {
     const ack = (accepted: boolean, code?: string) =>
       send({
         v: PROTOCOL_VERSION,
@@ -281,6 +285,9 @@ export function createWorkerSession(
       answered.add(result.jobId)
       if (answered.size > 4096) answered.delete(answered.values().next().value ?? '')
       ack(true)
+      const overheadMs = receivedHr - lease.assignedAt - result.timings.inferenceMs
+      if (lease.assignedAt > 0)
+        metrics.workerOverheadSeconds.observe(Math.max(0, overheadMs) / 1000)
     } else {
       metrics.resultsRejected.inc({ code: outcome.code })
       ack(false, outcome.code)
@@ -323,7 +330,7 @@ export function createWorkerSession(
         scheduler.setSlots(id, Math.min(message.free, settings.maxSlotsPerWorker))
         return undefined
       case 'result':
-        void onResult(message, now()).catch((error: unknown) =>
+        void onResult(message, now(), performance.now()).catch((error: unknown) =>
           logger.error({ err: error }, 'handling a result failed'),
         )
         return undefined

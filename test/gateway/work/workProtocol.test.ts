@@ -303,6 +303,34 @@ describe('work protocol: slots, leases and disconnects', () => {
     expect(fast.client.stats().accepted).toBe(2)
   })
 
+  test('behavior: the worker overhead histogram counts each accepted result, less its reported inference time', async () => {
+    const grid = await network()
+    // The run takes >= 100 ms but reports 10 ms of inference: >= 90 ms is overhead.
+    await worker(grid, {
+      slots: 1,
+      run: async (job) => {
+        await sleep(100)
+        return {
+          outputs: runFakeModel(job.modelId, job.inputs, job.outputNames),
+          backend: 'wasm',
+          inferenceMs: 10,
+        }
+      },
+    })
+    const ids = await submitJobs(grid.network, [{}, {}, {}])
+    await eventually(async () => {
+      const jobs = await Promise.all(ids.map((id) => grid.network.scheduler.getJob(id)))
+      return jobs.every((job) => job?.state === 'completed')
+    })
+    const text = await grid.metrics.registry.getSingleMetricAsString(
+      'inference_grid_worker_overhead_seconds',
+    )
+    const sample = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1])
+    expect(sample('inference_grid_worker_overhead_seconds_count')).toBe(3)
+    expect(sample('inference_grid_worker_overhead_seconds_sum')).toBeGreaterThanOrEqual(3 * 0.09)
+    expect(sample('inference_grid_worker_overhead_seconds_bucket\\{le="0.05"\\}')).toBe(0)
+  })
+
   test('behavior: an expired lease requeues the job; the late worker is told to drop it', async () => {
     const grid = await network({ config: { leaseMs: 300 } })
     const slow = await worker(grid, { slots: 1, delayMs: 60_000 })
