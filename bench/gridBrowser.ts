@@ -178,16 +178,23 @@ export async function runGridBrowserBench(): Promise<GridBrowserReturnType> {
       const result = view.results[0]
       if (view.status !== 'completed' || !result)
         throw new Error(`job ${id} ${view.status}: ${JSON.stringify(view.error)}`)
-      return { wall, inferenceMs: result.inferenceMs, backend: result.backend }
+      return {
+        wall,
+        inferenceMs: result.inferenceMs,
+        totalMs: result.totalMs,
+        backend: result.backend,
+      }
     }
     for (let i = 0; i < LATENCY_WARMUP; i++) await submitOne(i)
     const before = await scrapeMetrics(url)
     const requesterOverhead: number[] = []
+    const workerOverhead: number[] = []
     const inference: number[] = []
     const backendsSeen = new Set<string>()
     for (let i = 0; i < LATENCY_JOBS; i++) {
-      const { wall, inferenceMs, backend } = await submitOne(1000 + i)
+      const { wall, inferenceMs, totalMs, backend } = await submitOne(1000 + i)
       requesterOverhead.push(wall - inferenceMs)
+      workerOverhead.push(totalMs - inferenceMs)
       inference.push(inferenceMs)
       backendsSeen.add(backend)
     }
@@ -197,6 +204,7 @@ export async function runGridBrowserBench(): Promise<GridBrowserReturnType> {
     const gatewayP99 = histogramQuantile(before, after, name, 0.99)
     const requester = summarize(requesterOverhead)
     const requesterP99 = requester.p99
+    const inWorker = summarize(workerOverhead)
 
     // (b) Raw onnxruntime-web in a second Engine of the same tab vs the grid.
     const info = await page.evaluate(
@@ -265,6 +273,13 @@ export async function runGridBrowserBench(): Promise<GridBrowserReturnType> {
           ms(gatewayP50.value),
           ms(gatewayP99.value),
           '<= 3 / <= 15',
+        ],
+        [
+          'of which in the tab: assignment received -> result signed, minus inference',
+          String(inWorker.runs),
+          fmt(inWorker.median),
+          fmt(inWorker.p99),
+          '-',
         ],
         [
           'requester: POST -> result (long-poll), minus inference',
