@@ -50,6 +50,8 @@ export type WorkProtocolComponents = {
   logger: Logger
   metrics: JobNetworkMetrics
   now?: (() => number) | undefined
+  /** Why an identity (wallet or `peer:<id>`) is suspended; its hello is then refused. */
+  suspension?: ((identity: string) => string | undefined) | undefined
 }
 
 export type WorkProtocol = Startable & {
@@ -102,6 +104,7 @@ export function createWorkProtocol(
       logger,
       metrics: components.metrics,
       now,
+      suspension: components.suspension,
       onActive(active) {
         const previous = activeByPeer.get(active.peerId)
         activeByPeer.set(active.peerId, active)

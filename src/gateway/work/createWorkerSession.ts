@@ -44,6 +44,8 @@ export type WorkerSessionComponents = {
   logger: Logger
   metrics: JobNetworkMetrics
   now: () => number
+  /** Why an identity is suspended (its hello is refused), or undefined. */
+  suspension?: ((identity: string) => string | undefined) | undefined
   /** Called once the hello verified (the protocol retires an older session of the peer). */
   onActive(session: WorkerSession): void
   onClosed(session: WorkerSession): void
@@ -179,6 +181,17 @@ export function createWorkerSession(
     }
     if (state !== 'hello') return
     identity = verified.wallet ?? `peer:${peerId}`
+    const suspended = components.suspension?.(identity)
+    if (suspended !== undefined) {
+      logger.info({ identity }, 'hello refused: suspended')
+      await session.close({
+        error: new WorkSessionError(suspended, { code: 'WORK_IDENTITY_SUSPENDED' }),
+        code: 'WORK_IDENTITY_SUSPENDED',
+        countsAsFailure: false,
+        disconnect: true,
+      })
+      return
+    }
     cached = new Set(hello.cachedModels.map((model) => model.toLowerCase()))
     backends = hello.backends.map((report) => ({
       backend: report.backend,
