@@ -58,13 +58,17 @@ export function readLedgerSummary(
     roles.set(row.role, entry)
   }
   const dayRows = db
-    .prepare<[string, number], { day: string; bucket: string; total: bigint; n: bigint }>(`
+    .prepare<
+      [{ account: string; days: number }],
+      { day: string; bucket: string; total: bigint; n: bigint }
+    >(`
       SELECT day, bucket, sum(amount) AS total, count(*) AS n FROM ledger_entries
-      WHERE account = ? AND day IN (
-        SELECT DISTINCT day FROM ledger_entries WHERE account = ?1 ORDER BY day DESC LIMIT ?2)
+      WHERE account = @account AND day IN (
+        SELECT DISTINCT day FROM ledger_entries WHERE account = @account
+        ORDER BY day DESC LIMIT @days)
       GROUP BY day, bucket ORDER BY day DESC`)
     .safeIntegers(true)
-    .all(account, days)
+    .all({ account, days })
   const byDay = new Map<string, { verified: bigint; pending: bigint; entries: number }>()
   for (const row of dayRows) {
     const entry = byDay.get(row.day) ?? { verified: 0n, pending: 0n, entries: 0 }
