@@ -134,7 +134,7 @@ export function createVerifier(
 
   async function verify(jobId: string): Promise<void> {
     const job = await store.getJob(jobId)
-    if (!job || job.state !== 'completed' || job.verifiedAt !== undefined) return
+    if (job?.state !== 'completed' || job.verifiedAt !== undefined) return
     const manifest = catalog.getManifest(job.modelId)
     if (!manifest) {
       logger.warn({ jobId, modelId: job.modelId }, 'model gone: the job stays unverified')
