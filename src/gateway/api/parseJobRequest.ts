@@ -17,7 +17,7 @@ export type JobRequest = {
   redundancy: number
   maxAttempts: number | undefined
   /** Price of each verified result in micro-credits; undefined for the gateway's default. */
-  price: bigint | undefined
+  price?: bigint | undefined
 }
 
 export type JobRequestLimits = {

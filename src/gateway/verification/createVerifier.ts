@@ -258,9 +258,22 @@ export function createVerifier(
       return
     }
     const verdicts: NewVerdict[] = [...standingVerdicts]
+    const leader = winner.members[0] as VerificationResult
     for (const cluster of clusters) {
       const valid = cluster === winner
       for (const member of cluster.members) {
+        if (!valid)
+          details.set(
+            member.leaseId,
+            describeDetails(
+              compareResults({
+                manifest,
+                outputNames: job.outputNames,
+                a: { outputs: winner.outputs, origin: leader.backend },
+                b: { outputs: outputsOf(member), origin: member.backend },
+              }).details,
+            ),
+          )
         verdicts.push({
           leaseId: member.leaseId,
           decision: valid ? 'valid' : 'invalid',

@@ -11,12 +11,12 @@ export type SpotCheckStanding = { validStreak: number; suspended: boolean }
 /**
  * The probability that the next single-replica result of a worker identity is re-run: 1 during
  * probation (a new identity, or one whose last checked result was invalid: its streak is 0), then
- * (probation / streak)^2, never below the floor. The square makes the checks a long honest run
+ * (probation / (streak + 1))^2, never below the floor. The square makes the checks a long honest run
  * costs converge (about 2 x probation in all), while a worker that starts tampering after
  * probation is still checked often enough early on to be caught within a few results.
  */
 export function spotCheckRate(policy: SpotCheckPolicy, standing: SpotCheckStanding): number {
   if (standing.suspended || standing.validStreak < policy.probation) return 1
-  const decayed = (policy.probation / standing.validStreak) ** 2
+  const decayed = (policy.probation / (standing.validStreak + 1)) ** 2
   return Math.min(1, Math.max(policy.floor, decayed))
 }
