@@ -260,7 +260,7 @@ export const configOptions = {
     flag: 'spot-check-floor',
     value: '<fraction>',
     env: 'INFERENCE_GRID_SPOT_CHECK_FLOOR',
-    default: '0.02',
+    default: '0.01',
     description:
       'Lowest share of single-replica results re-run on onnxruntime-node, however long a wallet’s valid run (1: re-run all).',
   },
@@ -268,7 +268,7 @@ export const configOptions = {
     flag: 'spot-check-probation',
     value: '<n>',
     env: 'INFERENCE_GRID_SPOT_CHECK_PROBATION',
-    default: '5',
+    default: '10',
     description:
       'Consecutive valid checked results a new (or recently wrong) wallet needs before its spot-check rate falls below 1.',
   },

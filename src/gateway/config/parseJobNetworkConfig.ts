@@ -126,7 +126,7 @@ function verificationConfig(
       )
   }
   const floorRaw = read('spotCheckFloor')
-  let spotCheckFloor = 0.02
+  let spotCheckFloor = 0.01
   if (floorRaw) {
     spotCheckFloor = /^(0(\.\d+)?|1(\.0+)?)$/.test(floorRaw.raw) ? Number(floorRaw.raw) : Number.NaN
     if (!(spotCheckFloor >= 0 && spotCheckFloor <= 1))
@@ -137,7 +137,7 @@ function verificationConfig(
     workerShareBps,
     partnerShareBps,
     spotCheckFloor,
-    spotCheckProbation: int('spotCheckProbation', 5, 0, 1_000_000),
+    spotCheckProbation: int('spotCheckProbation', 10, 0, 1_000_000),
     suspendAfterInvalid: int('suspendAfterInvalid', 2, 1, 1_000_000),
     holdbackMs: int('creditHoldbackS', 86_400, 0, 365 * 86_400) * 1000,
   }

@@ -165,6 +165,7 @@ export function createVerifier(
     const standing = await store.getStanding(result.identity)
     const rate = spotCheckRate(settings.spotCheck, {
       validStreak: standing?.validStreak ?? 0,
+      invalid: standing?.invalid ?? 0,
       suspended: false,
     })
     const sampled = job.spotCheckQueued || replacement || random() < rate

@@ -43,7 +43,11 @@ function sileroJob(i: number) {
     model: 'silero-vad-v5',
     price: 1000,
     inputs: {
-      input: { dtype: 'float32', dims: [1, 512], data: Buffer.from(audio.buffer).toString('base64') },
+      input: {
+        dtype: 'float32',
+        dims: [1, 512],
+        data: Buffer.from(audio.buffer).toString('base64'),
+      },
       state: { dtype: 'float32', dims: [2, 1, 128], data: Buffer.alloc(1024).toString('base64') },
       sr: { dtype: 'int64', dims: [], data: Buffer.from(sr.buffer).toString('base64') },
     },
@@ -147,7 +151,9 @@ describe('verification across a gateway crash', () => {
       expect(row.roles.split(',').sort()).toEqual(['network:300', 'worker:700'])
     }
     const balance = db
-      .prepare(`SELECT sum(amount) AS total FROM ledger_entries WHERE account = ? AND bucket = 'verified'`)
+      .prepare(
+        `SELECT sum(amount) AS total FROM ledger_entries WHERE account = ? AND bucket = 'verified'`,
+      )
       .get(account.address) as { total: number }
     expect(balance.total).toBe(700 * JOBS)
   }, 180_000)

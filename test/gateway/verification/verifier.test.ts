@@ -198,29 +198,29 @@ describe('verifier', () => {
   })
 
   test('behavior: after probation, unsampled results are accepted unchecked with credit held back', async () => {
-    // random() = 0.999 never samples once the rate drops below 1 (after 5 valid checks).
+    // random() = 0.999 never samples once the rate drops below 1 (after 10 valid checks).
     const g = await grid({ random: () => 0.999 })
     const honest = privateKeyToAccount(generatePrivateKey())
     await walletWorker(g, honest, honestRun)
     const ids = await submitJobs(
       g.network,
-      Array.from({ length: 10 }, () => ({ price: 100n })),
+      Array.from({ length: 20 }, () => ({ price: 100n })),
     )
     await allVerified(g, ids)
     const levels = (await Promise.all(ids.map((id) => view(g, id)))).map(
       (v) => v.verification.level,
     )
-    expect(levels.filter((l) => l === 'spot-checked')).toHaveLength(5)
-    expect(levels.filter((l) => l === 'unchecked')).toHaveLength(5)
+    expect(levels.filter((l) => l === 'spot-checked')).toHaveLength(10)
+    expect(levels.filter((l) => l === 'unchecked')).toHaveLength(10)
     const db = g.database.sqlite
     expect(readLedgerSummary(db, { account: honest.address }).balances).toEqual({
-      verified: '350',
-      pending: '350',
+      verified: '700',
+      pending: '700',
     })
     // Past the holdback, pending credit becomes verified: nothing is lost.
     await g.network.verifier.releaseHeldBack(Date.now() + 2 * 86_400_000)
     expect(readLedgerSummary(db, { account: honest.address }).balances).toEqual({
-      verified: '700',
+      verified: '1400',
       pending: '0',
     })
   })
