@@ -18,6 +18,12 @@ const suites: Suite[] = [
       'per model on WASM in Chromium: raw onnxruntime-web vs the Engine proxy, and onnxruntime-node',
     run: async () => (await import('./engine.ts')).runEngineBench(),
   },
+  {
+    name: 'verification',
+    description:
+      'adversarial run: 2,000 jobs, 20% tampering on 2 of 8 wallets; adaptive spot-checks vs replication',
+    run: async () => (await import('./verification.ts')).runVerificationBench(),
+  },
 ]
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'))

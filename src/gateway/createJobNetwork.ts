@@ -129,6 +129,8 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
       logger: components.logger,
       now,
       random: components.random,
+      onCredit: (credit) =>
+        work.sendCredit(credit.sessionId, credit.jobId, credit.amount, credit.status),
     },
   )
   const origins = () => config.gridOrigins ?? components.defaultOrigins()

@@ -46,6 +46,7 @@ export type NewVerdict = {
 export type Standing = {
   identity: string
   wallet: Address | undefined
+  /** Results since the last invalid one: checked valid or accepted unchecked. */
   validStreak: number
   valid: number
   invalid: number

@@ -114,10 +114,10 @@ export function createSqliteVerificationStore(
   const upsertStanding = db.prepare(`
     INSERT INTO worker_standing (identity, wallet, valid_streak, valid, invalid, unchecked,
                                  last_invalid_at, updated_at)
-    VALUES (@identity, @wallet, @validInc, @validInc, @invalidInc, @uncheckedInc,
+    VALUES (@identity, @wallet, @validInc + @uncheckedInc, @validInc, @invalidInc, @uncheckedInc,
             CASE WHEN @invalidInc > 0 THEN @now END, @now)
     ON CONFLICT (identity) DO UPDATE SET
-      valid_streak = CASE WHEN @invalidInc > 0 THEN 0 ELSE valid_streak + @validInc END,
+      valid_streak = CASE WHEN @invalidInc > 0 THEN 0 ELSE valid_streak + @validInc + @uncheckedInc END,
       valid = valid + @validInc,
       invalid = invalid + @invalidInc,
       unchecked = unchecked + @uncheckedInc,

@@ -6,7 +6,7 @@ import type { Scheduler } from '../scheduler/createScheduler.ts'
 import { decodeTensorMapCanonical } from '../scheduler/decodeTensorMapCanonical.ts'
 import type { ModelCatalog } from '../scheduler/ModelCatalog.ts'
 import type { ReferenceRunner } from './ReferenceRunner.ts'
-import type { PriceSplit } from './splitPrice.ts'
+import { type PriceSplit, splitPrice } from './splitPrice.ts'
 import { type SpotCheckPolicy, spotCheckRate } from './spotCheckRate.ts'
 import type {
   NewVerdict,
@@ -37,6 +37,15 @@ export type VerifierComponents = {
   reference?: ReferenceRunner | undefined
   logger: Logger
   now?: (() => number) | undefined
+  /** Tells the worker's session what a decided result earned (its `credit` message). */
+  onCredit?:
+    | ((credit: {
+        sessionId: string
+        jobId: string
+        amount: bigint
+        status: 'pending' | 'verified' | 'rejected'
+      }) => void)
+    | undefined
   /** Uniform in [0, 1): the spot-check sampling; tests may pass a seeded one. */
   random?: (() => number) | undefined
 }
@@ -316,6 +325,25 @@ export function createVerifier(
     for (const verdict of verdicts) {
       if (verdict.decision === 'valid') counters.valid++
       if (verdict.decision === 'invalid') counters.invalid++
+      const result = job.results.find((r) => r.leaseId === verdict.leaseId)
+      if (!result || !components.onCredit) continue
+      const { worker } = splitPrice({
+        price: job.price,
+        split: settings.split,
+        hasWallet: result.wallet !== undefined,
+        hasPartner: result.partner !== undefined,
+      })
+      components.onCredit({
+        sessionId: result.sessionId,
+        jobId: job.id,
+        amount: verdict.decision === 'invalid' ? 0n : worker,
+        status:
+          verdict.decision === 'valid'
+            ? 'verified'
+            : verdict.decision === 'unchecked'
+              ? 'pending'
+              : 'rejected',
+      })
     }
     for (const { identity, reason } of outcome.suspended) {
       suspended.set(identity, reason)

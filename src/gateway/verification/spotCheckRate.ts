@@ -7,6 +7,7 @@ export type SpotCheckPolicy = {
 }
 
 export type SpotCheckStanding = {
+  /** Results since the last invalid one (checked valid, or accepted unchecked). */
   validStreak: number
   /** Invalid results so far: after one, probation lasts `watchFactor` times longer. */
   invalid: number
@@ -20,13 +21,13 @@ export const WATCH_FACTOR = 4
  * The probability that the next single-replica result of a worker identity is re-run: 1 during
  * probation (a new identity, or one whose last checked result was invalid: its streak is 0, and
  * once it has been wrong its probation is WATCH_FACTOR times longer), then
- * (probation / (streak + 1))^2, never below the floor. The square makes the checks a long honest run
- * costs converge (about 2 x probation in all), while a worker that starts tampering after
- * probation is still checked often enough early on to be caught within a few results.
+ * (probation / (streak + 1))^3, never below the floor. The cube makes the checks a long honest run
+ * costs converge (about 1.5 x probation in all, plus the floor), while a worker that starts
+ * tampering right after probation is still checked often early on.
  */
 export function spotCheckRate(policy: SpotCheckPolicy, standing: SpotCheckStanding): number {
   const probation = standing.invalid > 0 ? policy.probation * WATCH_FACTOR : policy.probation
   if (standing.suspended || standing.validStreak < probation) return 1
-  const decayed = (probation / (standing.validStreak + 1)) ** 2
+  const decayed = (probation / (standing.validStreak + 1)) ** 3
   return Math.min(1, Math.max(policy.floor, decayed))
 }

@@ -57,6 +57,16 @@ export type WorkProtocolComponents = {
 export type WorkProtocol = Startable & {
   /** Sessions that said a verified hello. */
   activeSessions(): number
+  /**
+   * Tells a worker what one of its results earned (a `credit` message), if the session that
+   * delivered it is still connected; false otherwise (the ledger has it either way).
+   */
+  sendCredit(
+    sessionId: string,
+    jobId: string,
+    amount: bigint,
+    status: 'pending' | 'verified' | 'rejected',
+  ): boolean
 }
 
 export type CreateWorkProtocolReturnType = WorkProtocol
@@ -151,6 +161,11 @@ export function createWorkProtocol(
   return {
     isStarted: () => started,
     activeSessions: () => activeByPeer.size,
+    sendCredit(sessionId, jobId, amount, status) {
+      for (const session of activeByPeer.values())
+        if (session.id === sessionId) return session.credit(jobId, amount, status)
+      return false
+    },
 
     async start() {
       if (started) return

@@ -58,6 +58,8 @@ export type WorkerSession = SchedulerWorker & {
   isActive(): boolean
   /** Sends a heartbeat (from the protocol's shared timer). */
   heartbeat(seq: number): void
+  /** Sends what a result earned once the verifier decided it; false when not active. */
+  credit(jobId: string, amount: bigint, status: 'pending' | 'verified' | 'rejected'): boolean
   /**
    * Ends the session. With an error code the worker is told why first. `disconnect` also closes
    * the connection (a peer that broke the protocol); `countsAsFailure` decides whether the jobs it
@@ -462,6 +464,11 @@ export function createWorkerSession(
         { code },
       )
       send({ v: PROTOCOL_VERSION, type: 'error', jobId, error: serializeError(error) })
+    },
+
+    credit(jobId, amount, status) {
+      if (state !== 'active') return false
+      return send({ v: PROTOCOL_VERSION, type: 'credit', jobId, amount, status })
     },
 
     heartbeat(seq) {

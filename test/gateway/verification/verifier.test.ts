@@ -97,13 +97,22 @@ describe('verifier', () => {
     const g = await grid({ random: () => 0 })
     const honest = privateKeyToAccount(generatePrivateKey())
     const cheat = privateKeyToAccount(generatePrivateKey())
-    await walletWorker(g, cheat, tamperingRun)
-    await walletWorker(g, honest, honestRun)
+    const cheatWorker = await walletWorker(g, cheat, tamperingRun)
+    const honestWorker = await walletWorker(g, honest, honestRun)
     const ids = await submitJobs(
       g.network,
       Array.from({ length: 6 }, () => ({ price: 1000n })),
     )
     await allVerified(g, ids)
+    // Each worker is told what each decided result earned (credit messages).
+    await honestWorker.waitFor((events) => events.filter((e) => e.type === 'credit').length === 6)
+    for (const event of honestWorker.events)
+      if (event.type === 'credit')
+        expect(event.credit).toMatchObject({ amount: 700n, status: 'verified' })
+    const rejected = cheatWorker.events.filter(
+      (e) => e.type === 'credit' && e.credit.status === 'rejected' && e.credit.amount === 0n,
+    )
+    expect(rejected.length).toBeGreaterThanOrEqual(1)
 
     const db = g.database.sqlite
     const cheatLedger = readLedgerSummary(db, { account: cheat.address })

@@ -1,0 +1,66 @@
+/**
+ * `npm run bench verification`: the adversarial run of issue 6 at full size. 2,000 Silero VAD
+ * jobs on 6 honest wallets and 2 that falsify 20% of their results, under the default policy
+ * (adaptive spot-checks on onnxruntime-node), then the same workers under BOINC-style plain
+ * replication (k = 2) on 400 jobs for comparison. Real job network, real signatures, real
+ * SQLite, real re-runs in the gateway's ONNX worker thread.
+ */
+import { type AdversarialRunReport, runAdversarial } from '../test/fixtures/adversarialRun.ts'
+import { fmt, table } from './measure.ts'
+
+export async function runVerificationBench(): Promise<string> {
+  const common = { honestWorkers: 6, tamperingWorkers: 2, tamperRate: 0.2, seed: 2026 }
+  const adaptive = await runAdversarial({ ...common, jobs: 2000 })
+  const replicated = await runAdversarial({ ...common, jobs: 400, redundancy: 2 })
+  const row = (name: string, r: AdversarialRunReport) => [
+    name,
+    String(r.jobs),
+    String(r.workerResults),
+    String(r.spotChecks),
+    `${fmt(r.extraRunsPct, 1)}%`,
+    `${fmt((100 * r.spotCheckMs) / r.workerInferenceMs, 1)}%`,
+    String(r.tampered),
+    String(r.tamperedCaught),
+    String(r.tamperedUnchecked),
+    String(r.tamperedValid),
+    `${r.suspendedTamperers}/${common.tamperingWorkers}`,
+    String(r.tamperedResultsCredit),
+    `${r.honestVerifiedCredit}/${r.honestOwed}`,
+    String(r.honestInvalid),
+    String(r.jobsAnsweredWrong),
+    fmt(r.wallMs / 1000, 1),
+  ]
+  return [
+    '## verification (adversarial run: 6 honest wallets, 2 tampering on 20% of their jobs)',
+    '',
+    table(
+      [
+        'policy',
+        'jobs',
+        'worker results',
+        're-runs',
+        'extra runs',
+        're-run time / worker time',
+        'tampered',
+        'caught',
+        'unchecked',
+        'judged valid',
+        'tamperers suspended',
+        'credit to tampered results (µ)',
+        'honest verified/owed (µ)',
+        'honest judged invalid',
+        'jobs answered wrong',
+        'wall s',
+      ],
+      [
+        row('adaptive spot-check (default)', adaptive),
+        row('plain replication k=2 (BOINC)', replicated),
+      ],
+    ),
+    '',
+    'extra runs = (gateway re-runs + worker results beyond one per job) / jobs. Credit is read after',
+    'the holdback ends; "unchecked" tampered results had their held-back credit reversed when',
+    'their wallet was suspended. Re-run time is onnxruntime-node CPU in the gateway’s worker',
+    'thread; worker time is what the simulated workers report (same runtime, same machine).',
+  ].join('\n')
+}
