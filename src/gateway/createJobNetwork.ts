@@ -129,6 +129,14 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
       logger: components.logger,
       now,
       random: components.random,
+      onSuspended: (identity, reason) => {
+        work.suspend(identity, reason).catch((error: unknown) => {
+          logger.error(
+            { err: error, identity },
+            'ending the sessions of a suspended identity failed',
+          )
+        })
+      },
       onCredit: (credit) =>
         work.sendCredit(credit.sessionId, credit.jobId, credit.amount, credit.status),
     },

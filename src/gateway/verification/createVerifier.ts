@@ -46,6 +46,8 @@ export type VerifierComponents = {
         status: 'pending' | 'verified' | 'rejected'
       }) => void)
     | undefined
+  /** An identity was just suspended (the work protocol ends its sessions). */
+  onSuspended?: ((identity: string, reason: string) => void) | undefined
   /** Uniform in [0, 1): the spot-check sampling; tests may pass a seeded one. */
   random?: (() => number) | undefined
 }
@@ -349,6 +351,7 @@ export function createVerifier(
       suspended.set(identity, reason)
       counters.suspended++
       logger.warn({ identity, reason }, 'identity suspended')
+      components.onSuspended?.(identity, reason)
     }
   }
 

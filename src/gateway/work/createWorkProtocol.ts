@@ -61,6 +61,11 @@ export type WorkProtocol = Startable & {
    * Tells a worker what one of its results earned (a `credit` message), if the session that
    * delivered it is still connected; false otherwise (the ledger has it either way).
    */
+  /**
+   * Ends every session of a suspended identity now, telling it why (WORK_IDENTITY_SUSPENDED):
+   * the jobs it holds go back to the queue without counting as failures.
+   */
+  suspend(identity: string, reason: string): Promise<void>
   sendCredit(
     sessionId: string,
     jobId: string,
@@ -161,6 +166,20 @@ export function createWorkProtocol(
   return {
     isStarted: () => started,
     activeSessions: () => activeByPeer.size,
+    async suspend(identity, reason) {
+      const sessions = [...activeByPeer.values()].filter((s) => s.identity === identity)
+      await Promise.all(
+        sessions.map((session) =>
+          session.close({
+            error: new WorkSessionError(reason, { code: 'WORK_IDENTITY_SUSPENDED' }),
+            code: 'WORK_IDENTITY_SUSPENDED',
+            countsAsFailure: false,
+            disconnect: true,
+          }),
+        ),
+      )
+    },
+
     sendCredit(sessionId, jobId, amount, status) {
       for (const session of activeByPeer.values())
         if (session.id === sessionId) return session.credit(jobId, amount, status)

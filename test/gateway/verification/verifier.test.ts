@@ -138,6 +138,12 @@ describe('verifier', () => {
     )
     expect(caught[0]?.verification.replicas).toBe(2)
 
+    // Its session was ended at the suspension, with the reason.
+    await cheatWorker.waitFor((events) => events.some((e) => e.type === 'closed'), 10_000)
+    const ended = cheatWorker.events.find((e) => e.type === 'closed')
+    expect(
+      ended?.type === 'closed' && ended.error && 'code' in ended.error && ended.error.code,
+    ).toBe('WORK_IDENTITY_SUSPENDED')
     // A new session of the suspended wallet is refused, with the reason.
     const again = await walletWorker(g, cheat, tamperingRun)
     await again.waitFor((events) => events.some((e) => e.type === 'closed'), 10_000)
