@@ -1,7 +1,8 @@
 /**
  * `npm run bench verification`: the adversarial run of issue 6 at full size. 2,000 Silero VAD
  * jobs on 6 honest wallets and 2 that falsify 20% of their results, under the default policy
- * (adaptive spot-checks on onnxruntime-node), then the same workers under BOINC-style plain
+ * (adaptive spot-checks on onnxruntime-node), the same with tampering that starts after 100
+ * honest jobs (a sleeper), then the same workers under BOINC-style plain
  * replication (k = 2) on 400 jobs for comparison. Real job network, real signatures, real
  * SQLite, real re-runs in the gateway's ONNX worker thread.
  */
@@ -11,6 +12,7 @@ import { fmt, table } from './measure.ts'
 export async function runVerificationBench(): Promise<string> {
   const common = { honestWorkers: 6, tamperingWorkers: 2, tamperRate: 0.2, seed: 2026 }
   const adaptive = await runAdversarial({ ...common, jobs: 2000 })
+  const sleepers = await runAdversarial({ ...common, jobs: 2000, honestFirst: 100 })
   const replicated = await runAdversarial({ ...common, jobs: 400, redundancy: 2 })
   const row = (name: string, r: AdversarialRunReport) => [
     name,
@@ -54,6 +56,7 @@ export async function runVerificationBench(): Promise<string> {
       ],
       [
         row('adaptive spot-check (default)', adaptive),
+        row('same, tampering after 100 honest jobs', sleepers),
         row('plain replication k=2 (BOINC)', replicated),
       ],
     ),
@@ -62,5 +65,7 @@ export async function runVerificationBench(): Promise<string> {
     'the holdback ends; "unchecked" tampered results had their held-back credit reversed when',
     'their wallet was suspended. Re-run time is onnxruntime-node CPU in the gateway’s worker',
     'thread; worker time is what the simulated workers report (same runtime, same machine).',
+    'The second row is a harder adversary than the issue asks for: wallets that earn a long',
+    'valid streak first, when their check rate has fallen towards the floor (--spot-check-floor).',
   ].join('\n')
 }
