@@ -208,7 +208,7 @@ export function openApiDocument(parameters: OpenApiDocumentParameters) {
                   decision: { enum: ['valid', 'invalid', 'unchecked', 'pending'] },
                   method: {
                     type: ['string', 'null'],
-                    enum: ['redundancy', 'spot-check', 'sampling', 'standing', null],
+                    enum: ['redundancy', 'spot-check', 'sampling', 'standing', 'recheck', null],
                   },
                   detail: { type: ['string', 'null'] },
                   decidedAt: { type: ['string', 'null'], format: 'date-time' },

@@ -78,7 +78,9 @@ export type ToJobViewParameters = {
 /** The requester's view of a job: state, failure reason, and the accepted outputs. */
 export function toJobView(parameters: ToJobViewParameters): JobView<string | Uint8Array> {
   const { job, results, encoding } = parameters
-  const visible = results.filter((result) => result.verdict?.decision !== 'invalid')
+  const wrong = (result: ResultRow) =>
+    result.verdict?.decision === 'invalid' || result.recheck?.decision === 'invalid'
+  const visible = results.filter((result) => !wrong(result))
   return {
     id: job.id,
     status: job.state,
@@ -115,10 +117,19 @@ export function toJobView(parameters: ToJobViewParameters): JobView<string | Uin
       outputHash: result.outputHash,
       signature: result.signature,
       receivedAt: new Date(result.receivedAt).toISOString(),
-      decision: result.verdict?.decision ?? 'pending',
-      method: result.verdict?.method ?? null,
-      detail: result.verdict?.detail ?? null,
-      decidedAt: result.verdict ? new Date(result.verdict.decidedAt).toISOString() : null,
+      ...(result.recheck?.decision === 'invalid'
+        ? {
+            decision: 'invalid' as const,
+            method: 'recheck',
+            detail: result.recheck.detail,
+            decidedAt: new Date(result.recheck.decidedAt).toISOString(),
+          }
+        : {
+            decision: result.verdict?.decision ?? ('pending' as const),
+            method: result.verdict?.method ?? null,
+            detail: result.verdict?.detail ?? null,
+            decidedAt: result.verdict ? new Date(result.verdict.decidedAt).toISOString() : null,
+          }),
     })),
     results: visible.map((result) => ({
       outputs: Object.fromEntries(

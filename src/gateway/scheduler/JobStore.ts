@@ -188,6 +188,8 @@ export type ResultRow = {
         decidedAt: number
       }
     | undefined
+  /** The re-run after its identity was suspended (results accepted unchecked only). */
+  recheck: { decision: 'valid' | 'invalid'; detail: string; decidedAt: number } | undefined
 }
 
 export type JobCounts = Record<'queued' | 'leased', number>

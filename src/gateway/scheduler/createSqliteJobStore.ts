@@ -203,12 +203,17 @@ export function createSqliteJobStore(db: Database): CreateSqliteJobStoreReturnTy
       method: 'redundancy' | 'spot-check' | 'sampling' | 'standing' | null
       detail: string | null
       decided_at: number | null
+      recheck: 'valid' | 'invalid' | null
+      recheck_detail: string | null
+      rechecked_at: number | null
     }
   >(`
     SELECT r.lease_id, r.job_id, r.worker_peer, r.wallet, r.backend, r.outputs, r.output_hash,
            r.signature, r.session_key, r.inference_us, r.total_us, r.received_at,
-           v.decision, v.method, v.detail, v.decided_at
+           v.decision, v.method, v.detail, v.decided_at,
+           c.decision AS recheck, c.detail AS recheck_detail, c.decided_at AS rechecked_at
     FROM job_results r LEFT JOIN result_verdicts v ON v.lease_id = r.lease_id
+    LEFT JOIN result_rechecks c ON c.lease_id = r.lease_id
     WHERE r.job_id = ? ORDER BY r.received_at, r.lease_id`)
   const selectCounts = db.prepare<[], { state: string; n: number }>(`
     SELECT state, count(*) AS n FROM jobs WHERE state IN ('queued', 'leased') GROUP BY state`)
@@ -469,6 +474,13 @@ export function createSqliteJobStore(db: Database): CreateSqliteJobStoreReturnTy
                   decidedAt: row.decided_at ?? 0,
                 }
               : undefined,
+          recheck: row.recheck
+            ? {
+                decision: row.recheck,
+                detail: row.recheck_detail ?? '',
+                decidedAt: row.rechecked_at ?? 0,
+              }
+            : undefined,
         }),
       )
     },

@@ -228,6 +228,16 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX spot_checks_queued ON spot_checks (created_at) WHERE state = 'queued';
 
+      -- After a suspension, the identity's results accepted unchecked are re-run once each.
+      CREATE TABLE result_rechecks (
+        lease_id INTEGER PRIMARY KEY REFERENCES job_results (lease_id),
+        job_id TEXT NOT NULL REFERENCES jobs (id),
+        decision TEXT NOT NULL CHECK (decision IN ('valid', 'invalid')),
+        detail TEXT NOT NULL,
+        run_us INTEGER,
+        decided_at INTEGER NOT NULL
+      ) STRICT;
+
       CREATE TABLE worker_standing (
         identity TEXT PRIMARY KEY NOT NULL,
         wallet TEXT,

@@ -19,6 +19,8 @@ export type VerificationResult = {
   outputs: Uint8Array
   signature: Hex
   verdict: VerdictDecision | undefined
+  /** The re-run after its identity was suspended (results accepted unchecked only). */
+  recheck: 'valid' | 'invalid' | undefined
 }
 
 export type VerificationJob = {
@@ -95,6 +97,21 @@ export type VerificationStore = {
   failVerification(jobId: string, now: number): Promise<void>
   getStanding(identity: string): Promise<Standing | undefined>
   listSuspended(): Promise<{ identity: string; reason: string }[]>
+  /** Results of suspended identities accepted unchecked and not yet re-run. */
+  listRecheckable(): Promise<{ leaseId: number; jobId: string }[]>
+  /**
+   * Records a re-run after a suspension, once. Invalid: every entry of the result not yet
+   * reversed is reversed (a correction) and the job's verification is cleared so that it can get
+   * another replica. Returns false when it was recorded before.
+   */
+  recordRecheck(parameters: {
+    leaseId: number
+    jobId: string
+    decision: 'valid' | 'invalid'
+    detail: string
+    runUs: number
+    now: number
+  }): Promise<boolean>
   /**
    * Moves pending credit older than `before` to verified (a reversal of the pending entry and a
    * verified entry) for results whose identity is not suspended. Returns entries released.

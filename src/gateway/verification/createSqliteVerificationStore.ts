@@ -71,12 +71,46 @@ export function createSqliteVerificationStore(
       outputs: Uint8Array
       signature: string
       decision: VerdictDecision | null
+      recheck: 'valid' | 'invalid' | null
     }
   >(`
     SELECT r.lease_id, r.session_id, r.worker_identity, r.wallet, r.partner, r.backend, r.outputs,
-           r.signature, v.decision
+           r.signature, v.decision, c.decision AS recheck
     FROM job_results r LEFT JOIN result_verdicts v ON v.lease_id = r.lease_id
+    LEFT JOIN result_rechecks c ON c.lease_id = r.lease_id
     WHERE r.job_id = ? ORDER BY r.received_at, r.lease_id`)
+  const selectRecheckable = db.prepare<[], { lease_id: number; job_id: string }>(`
+    SELECT v.lease_id, v.job_id FROM result_verdicts v
+    JOIN worker_standing s ON s.identity = v.identity AND s.suspended_at IS NOT NULL
+    WHERE v.decision = 'unchecked'
+      AND NOT EXISTS (SELECT 1 FROM result_rechecks c WHERE c.lease_id = v.lease_id)
+    ORDER BY v.lease_id`)
+  const insertRecheck = db.prepare(`
+    INSERT INTO result_rechecks (lease_id, job_id, decision, detail, run_us, decided_at)
+    VALUES (@leaseId, @jobId, @decision, @detail, @runUs, @now) ON CONFLICT (lease_id) DO NOTHING`)
+  const selectOpenEntriesOfLease = db.prepare<
+    [number],
+    {
+      id: number
+      account: string
+      role: string
+      bucket: string
+      amount: bigint
+      job_id: string
+      lease_id: number
+      signature: string
+      decision: string
+    }
+  >(`
+    SELECT e.id, e.account, e.role, e.bucket, e.amount, e.job_id, e.lease_id, e.signature,
+           e.decision
+    FROM ledger_entries e
+    WHERE e.lease_id = ? AND e.reverses IS NULL
+      AND NOT EXISTS (SELECT 1 FROM ledger_entries x WHERE x.reverses = e.id)`)
+  selectOpenEntriesOfLease.safeIntegers(true)
+  const clearVerification = db.prepare<[string]>(
+    `UPDATE jobs SET verification = NULL, verified_at = NULL WHERE id = ? AND state = 'completed'`,
+  )
   const insertSpotCheck = db.prepare<[string, number, number]>(`
     INSERT INTO spot_checks (job_id, lease_id, state, created_at) VALUES (?, ?, 'queued', ?)
     ON CONFLICT (job_id) DO UPDATE SET lease_id = excluded.lease_id, state = 'queued',
@@ -276,6 +310,41 @@ export function createSqliteVerificationStore(
     },
   )
 
+  const recheckTx = immediate(
+    (parameters: Parameters<VerificationStore['recordRecheck']>[0]): boolean => {
+      const { leaseId, jobId, decision, now } = parameters
+      const inserted = insertRecheck.run({
+        leaseId,
+        jobId,
+        decision,
+        detail: parameters.detail.slice(0, 2000),
+        runUs: parameters.runUs,
+        now,
+      })
+      if (inserted.changes !== 1) return false
+      if (decision === 'invalid') {
+        for (const entry of selectOpenEntriesOfLease.all(leaseId)) {
+          insertEntry.run({
+            account: entry.account,
+            role: entry.role,
+            bucket: entry.bucket,
+            amount: -BigInt(entry.amount),
+            jobId: entry.job_id,
+            leaseId: entry.lease_id,
+            signature: entry.signature,
+            decision: entry.decision,
+            reverses: entry.id,
+            reason: 'correction: re-run after the suspension found the result invalid',
+            day: day(now),
+            now,
+          })
+        }
+        clearVerification.run(jobId)
+      }
+      return true
+    },
+  )
+
   const releaseTx = immediate((before: number, now: number) => {
     let released = 0
     for (const entry of selectReleasable.all(before)) {
@@ -337,6 +406,7 @@ export function createSqliteVerificationStore(
           outputs: r.outputs,
           signature: r.signature as Hex,
           verdict: r.decision ?? undefined,
+          recheck: r.recheck ?? undefined,
         })),
       }
       return job
@@ -369,6 +439,14 @@ export function createSqliteVerificationStore(
         identity: row.identity,
         reason: row.suspend_reason ?? 'Suspended.',
       }))
+    },
+
+    async listRecheckable() {
+      return selectRecheckable.all().map((row) => ({ leaseId: row.lease_id, jobId: row.job_id }))
+    },
+
+    async recordRecheck(parameters) {
+      return recheckTx(parameters)
     },
 
     async releaseHeldBack(before, now) {

@@ -60,6 +60,9 @@ export type VerifierStats = {
   invalid: number
   replicasAdded: number
   suspended: number
+  /** Re-runs of suspended identities' unchecked results, and how many were wrong. */
+  rechecks: number
+  corrections: number
 }
 
 export type Verifier = Startable & {
@@ -90,6 +93,8 @@ export type CreateVerifierReturnType = Verifier
  *   Invalid: the job gets another replica, which is always re-run.
  * - Standing per identity: a valid check extends its streak, an invalid one resets it (the rate
  *   goes back to 1), `suspendAfterInvalid` invalid results suspend it with a readable reason.
+ *   Its results accepted unchecked are then re-run once each; a wrong one has its credit
+ *   reversed (a correction, even if it was released already) and its job runs again.
  *
  * Everything a decision changes is one store transaction, and a verdict exists at most once per
  * result, so the verifier can crash anywhere: at start it resumes every completed job that has no
@@ -123,19 +128,23 @@ export function createVerifier(
     invalid: 0,
     replicasAdded: 0,
     suspended: 0,
+    rechecks: 0,
+    corrections: 0,
   }
 
   function pump(): void {
     while (started && running < concurrency && queue.length > 0) {
-      const jobId = queue.shift() as string
+      const task = queue.shift() as string
       running++
-      verify(jobId)
+      const [kind, id, jobId] = task.split(' ')
+      const work = kind === 'recheck' ? recheck(Number(id), jobId ?? '') : verify(id ?? '')
+      work
         .catch((error: unknown) => {
           if (!controller.signal.aborted)
-            logger.error({ err: error, jobId }, 'verifying a job failed; it is retried at start')
+            logger.error({ err: error, task }, 'verification failed; it is retried at start')
         })
         .finally(() => {
-          queued.delete(jobId)
+          queued.delete(task)
           running--
           pump()
           if (running === 0 && queue.length === 0) for (const wake of idleWaiters) wake()
@@ -171,8 +180,11 @@ export function createVerifier(
       await needAnother(job)
       return
     }
+    // A replacement for a result found invalid (now, or by a re-run after a suspension) is
+    // always checked: the requester has waited for a right answer once already.
     const replacement =
-      job.results.some((r) => r.verdict === 'invalid') || standingVerdicts.length > 0
+      job.results.some((r) => r.verdict === 'invalid' || r.recheck === 'invalid') ||
+      standingVerdicts.length > 0
     const standing = await store.getStanding(result.identity)
     const rate = spotCheckRate(settings.spotCheck, {
       validStreak: standing?.validStreak ?? 0,
@@ -299,6 +311,50 @@ export function createVerifier(
     await record(job, verdicts, 'redundant')
   }
 
+  /**
+   * A result of a now-suspended identity that was accepted unchecked: re-run it. Wrong: its
+   * credit is reversed (a correction) and the job gets another replica, always checked.
+   */
+  async function recheck(leaseId: number, jobId: string): Promise<void> {
+    const job = await store.getJob(jobId)
+    const result = job?.results.find((r) => r.leaseId === leaseId)
+    if (!job || !result || result.recheck !== undefined || !reference) return
+    const manifest = catalog.getManifest(job.modelId)
+    if (!manifest) return
+    const rerun = await reference.run(
+      {
+        modelId: job.modelId,
+        inputs: decodeTensorMapCanonical(job.inputs),
+        outputNames: job.outputNames,
+      },
+      { signal: controller.signal },
+    )
+    const comparison = compareResults({
+      manifest,
+      outputNames: job.outputNames,
+      a: { outputs: outputsOf(result), origin: result.backend },
+      b: { outputs: rerun.outputs, origin: 'node-cpu' },
+    })
+    const recorded = await store.recordRecheck({
+      leaseId,
+      jobId,
+      decision: comparison.agree ? 'valid' : 'invalid',
+      detail: `re-run after ${result.identity} was suspended: ${comparison.agree ? 'agrees' : 'disagrees'} (${comparison.basis}): ${describeDetails(comparison.details)}`,
+      runUs: rerun.runUs,
+      now: now(),
+    })
+    if (!recorded) return
+    counters.rechecks++
+    if (comparison.agree) return
+    counters.corrections++
+    logger.info({ jobId, leaseId }, 'an unchecked result was wrong: the job runs again')
+    await needAnother(job)
+  }
+
+  function enqueueRechecks(items: { leaseId: number; jobId: string }[]): void {
+    for (const item of items) enqueueTask(`recheck ${item.leaseId} ${item.jobId}`)
+  }
+
   async function needAnother(job: VerificationJob): Promise<void> {
     if (job.redundancy >= job.requestedRedundancy + maxExtraReplicas) {
       logger.warn({ jobId: job.id, redundancy: job.redundancy }, 'verification failed')
@@ -353,6 +409,7 @@ export function createVerifier(
       logger.warn({ identity, reason }, 'identity suspended')
       components.onSuspended?.(identity, reason)
     }
+    if (outcome.suspended.length > 0) enqueueRechecks(await store.listRecheckable())
   }
 
   async function releaseHeldBack(at = now()): Promise<number> {
@@ -361,11 +418,15 @@ export function createVerifier(
     return released
   }
 
-  function enqueue(jobId: string): void {
-    if (queued.has(jobId)) return
-    queued.add(jobId)
-    queue.push(jobId)
+  function enqueueTask(task: string): void {
+    if (queued.has(task)) return
+    queued.add(task)
+    queue.push(task)
     pump()
+  }
+
+  function enqueue(jobId: string): void {
+    enqueueTask(`job ${jobId}`)
   }
 
   return {
@@ -380,6 +441,7 @@ export function createVerifier(
       const pending = await store.listUnverified()
       if (pending.length > 0) logger.info({ jobs: pending.length }, 'resuming verification')
       for (const jobId of pending) enqueue(jobId)
+      enqueueRechecks(await store.listRecheckable())
       const interval = Math.max(1000, Math.min(60_000, holdbackMs / 10))
       releaseTimer = setInterval(() => {
         void releaseHeldBack().catch((error: unknown) =>

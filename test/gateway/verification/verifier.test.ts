@@ -239,4 +239,72 @@ describe('verifier', () => {
       pending: '0',
     })
   })
+
+  test('behavior: after a suspension, its unchecked results are re-run; wrong ones are corrected and run again', async () => {
+    // No sampling at all (probation 0, floor 0): single results are accepted unchecked.
+    const g = await grid({
+      config: {
+        verification: {
+          defaultPrice: 1000n,
+          workerShareBps: 7000,
+          partnerShareBps: 1000,
+          spotCheckFloor: 0,
+          spotCheckProbation: 0,
+          suspendAfterInvalid: 2,
+          holdbackMs: 60_000,
+        },
+      },
+    })
+    const [a, b, c] = [0, 1, 2].map(() => privateKeyToAccount(generatePrivateKey())) as [
+      PrivateKeyAccount,
+      PrivateKeyAccount,
+      PrivateKeyAccount,
+    ]
+    const sleeper = await walletWorker(g, c, tamperingRun)
+    const unchecked = await submitJobs(
+      g.network,
+      Array.from({ length: 3 }, () => ({ price: 1000n })),
+    )
+    await allVerified(g, unchecked)
+    expect((await view(g, unchecked[0] as string)).verification.level).toBe('unchecked')
+    // The holdback ends before anyone notices: the wrong answers' credit is released.
+    await g.network.verifier.releaseHeldBack(Date.now() + 120_000)
+    const db = g.database.sqlite
+    expect(readLedgerSummary(db, { account: c.address }).balances.verified).toBe('2100')
+
+    // Two redundant jobs: the sleeper dissents twice and is suspended.
+    await walletWorker(g, a, honestRun)
+    await walletWorker(g, b, honestRun)
+    const redundant = await submitJobs(g.network, [{ redundancy: 3 }, { redundancy: 3 }])
+    await allVerified(g, redundant)
+    await sleeper.waitFor((events) => events.some((e) => e.type === 'closed'), 10_000)
+    await eventually(() => g.network.verifier.stats().corrections === 3, {
+      timeoutMs: 20_000,
+      what: 'three corrections',
+    })
+    await allVerified(g, unchecked)
+
+    // Every wrong answer was replaced by a checked one from an honest wallet...
+    for (const id of unchecked) {
+      const v = await view(g, id)
+      expect(v.verification).toMatchObject({ level: 'spot-checked', replicas: 2 })
+      expect(v.results.map((r) => r.worker.wallet)).not.toContain(c.address)
+      expect(v.receipts[0]).toMatchObject({ decision: 'invalid', method: 'recheck' })
+      expect(v.receipts[0]?.detail).toMatch(
+        /^re-run after 0x[0-9a-fA-F]{40} was suspended: disagrees/,
+      )
+    }
+    // ...and the released credit was taken back by correction entries, never edited.
+    expect(readLedgerSummary(db, { account: c.address }).balances).toEqual({
+      verified: '0',
+      pending: '0',
+    })
+    const corrections = db
+      .prepare(
+        `SELECT count(*) AS n FROM ledger_entries WHERE account = ? AND bucket = 'verified'
+         AND amount < 0 AND reason LIKE 'correction:%'`,
+      )
+      .get(c.address) as { n: number }
+    expect(corrections.n).toBe(3)
+  })
 })
