@@ -13,6 +13,12 @@ export async function runVerificationBench(): Promise<string> {
   const common = { honestWorkers: 6, tamperingWorkers: 2, tamperRate: 0.2, seed: 2026 }
   const adaptive = await runAdversarial({ ...common, jobs: 2000 })
   const sleepers = await runAdversarial({ ...common, jobs: 2000, honestFirst: 100 })
+  const sleepersFloor = await runAdversarial({
+    ...common,
+    jobs: 2000,
+    honestFirst: 100,
+    spotCheckFloor: 0.05,
+  })
   const replicated = await runAdversarial({ ...common, jobs: 400, redundancy: 2 })
   const row = (name: string, r: AdversarialRunReport) => [
     name,
@@ -57,6 +63,7 @@ export async function runVerificationBench(): Promise<string> {
       [
         row('adaptive spot-check (default)', adaptive),
         row('same, tampering after 100 honest jobs', sleepers),
+        row('same, --spot-check-floor 0.05', sleepersFloor),
         row('plain replication k=2 (BOINC)', replicated),
       ],
     ),
