@@ -205,6 +205,10 @@ export const migrations: readonly Migration[] = [
         CHECK (verification IS NULL OR verification IN ('unchecked', 'spot-checked', 'redundant', 'failed'));
       ALTER TABLE jobs ADD COLUMN verified_at INTEGER;
       CREATE INDEX jobs_unverified ON jobs (seq) WHERE state = 'completed' AND verified_at IS NULL;
+      -- Jobs completed before verification existed had no price: they stay as they were
+      -- (unchecked, no ledger entries) rather than being re-run at the first start.
+      UPDATE jobs SET verification = 'unchecked', verified_at = coalesce(finished_at, created_at)
+        WHERE state = 'completed';
 
       CREATE TABLE result_verdicts (
         lease_id INTEGER PRIMARY KEY REFERENCES job_results (lease_id),

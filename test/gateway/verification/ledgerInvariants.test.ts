@@ -358,3 +358,42 @@ describe('ledger invariants', () => {
     ])
   })
 })
+
+describe('migration 5 on an existing database', () => {
+  test('behavior: jobs completed before verification existed are not re-run at the first start', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'ig-ledger-upgrade-'))
+    const { logger } = memoryLogger('silent')
+    const { migrations } = await import('../../../src/gateway/storage/migrations.ts')
+    try {
+      const old = await openDatabase({
+        dataDir: dir,
+        logger,
+        migrations: migrations.filter((m) => m.version < 5),
+      })
+      old.sqlite
+        .prepare(
+          `INSERT INTO jobs (id, requester, model_id, input_hash, output_names, axes, priority,
+             redundancy, max_attempts, state, results, created_at, finished_at)
+           VALUES ('old-job', 'r', '0x', '0x', '[]', '{}', 0, 1, 3, 'completed', 1, 5, 9)`,
+        )
+        .run()
+      await old.close()
+      const upgraded = await openDatabase({ dataDir: dir, logger })
+      try {
+        const upgradedStore = createSqliteVerificationStore(upgraded.sqlite)
+        expect(await upgradedStore.listUnverified()).toEqual([])
+        const job = await createSqliteJobStore(upgraded.sqlite).getJob('old-job')
+        expect(job).toMatchObject({
+          verification: 'unchecked',
+          verifiedAt: 9,
+          price: 0n,
+          requestedRedundancy: 1,
+        })
+      } finally {
+        await upgraded.close()
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
