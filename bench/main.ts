@@ -13,6 +13,12 @@ const suites: Suite[] = [
     run: async () => (await import('./protocol.ts')).runProtocolBench(),
   },
   {
+    name: 'wallet',
+    description:
+      'results verified/s per gateway core, delegation verification, wallet prompts per 1,000 jobs',
+    run: async () => (await import('./wallet.ts')).runWalletBench(),
+  },
+  {
     name: 'engine',
     description:
       'per model on WASM in Chromium: raw onnxruntime-web vs the Engine proxy, and onnxruntime-node',

@@ -162,7 +162,7 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
       allowedOrigins: origins,
       chainId: config.chainId,
       verifyContractSignature: config.rpcUrl
-        ? createContractSignatureVerifier({ rpcUrl: config.rpcUrl, chainId: config.chainId })
+        ? createContractSignatureVerifier({ rpcUrl: config.rpcUrl })
         : undefined,
     },
     {

@@ -61,7 +61,7 @@ describe('getDelegatedSession', () => {
       parameters(account, { store, signTypedData: signer.sign }),
     )
     expect(first.reused).toBe(false)
-    expect(first.sessionKey.keyType).toBe('Ed25519')
+    expect(first.sessionKey.keyType).toBe('P-256')
     const wallet = await verifyDelegation({
       delegation: first.delegation.delegation,
       signature: first.delegation.signature,

@@ -42,8 +42,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function network(): Promise<TestJobNetwork> {
-  const grid = await startJobNetwork()
+async function network(
+  options: Parameters<typeof startJobNetwork>[0] = {},
+): Promise<TestJobNetwork> {
+  const grid = await startJobNetwork(options)
   cleanups.push(() => grid.stop({ remove: true }))
   return grid
 }
@@ -270,6 +272,19 @@ describe('delegation rejections (hello): typed error, session dropped, no credit
       code: 'DELEGATION_CONTRACT_WALLET_UNVERIFIABLE',
       message: expect.stringContaining('--rpc-url'),
     })
+    expect(creditOf(grid, account.address)).toEqual({ results: 0, sessions: 0 })
+  })
+
+  test('error: a smart-contract wallet signature the configured RPC cannot confirm', async () => {
+    // Port 9 on loopback refuses connections: the RPC path runs and fails closed.
+    const grid = await network({ config: { rpcUrl: 'http://127.0.0.1:9/' } })
+    const account = newAccount()
+    const nonce = await issuedNonce(grid)
+    const s = await session(grid, async (key) => {
+      const signed = await delegation({ account, nonce })(key)
+      return { ...signed, signature: `${signed.signature}${'00'.repeat(32)}` as Hex }
+    })
+    expect(await helloRejection(s)).toBe('DELEGATION_INVALID_SIGNATURE')
     expect(creditOf(grid, account.address)).toEqual({ results: 0, sessions: 0 })
   })
 })

@@ -2,8 +2,8 @@ import { createPublicClient, http } from 'viem'
 import type { VerifyContractSignature } from './verifyHello.ts'
 
 export type CreateContractSignatureVerifierParameters = {
+  /** The grid chain's JSON-RPC endpoint (--rpc-url); the delegation's domain names the chain. */
   rpcUrl: string
-  chainId: number
   /** Per RPC call. Default 10 s. */
   timeoutMs?: number | undefined
 }
