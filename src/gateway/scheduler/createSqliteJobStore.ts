@@ -107,9 +107,12 @@ export function createSqliteJobStore(db: Database): CreateSqliteJobStoreReturnTy
     WHERE id = ? AND state = 'queued' AND active_leases + results < redundancy
     RETURNING seq, leases_issued, model_id, input_hash, output_names, axes, requester,
               redundancy, created_at, state`)
-  const identityBusy = db.prepare<[string, string], { one: number }>(`
+  // Replicas go to distinct wallets and distinct peers: one peer cannot answer twice for a job
+  // under two wallets (it could otherwise outvote an honest replica alone).
+  const identityBusy = db.prepare<[string, string, string], { one: number }>(`
     SELECT 1 AS one FROM job_leases
-    WHERE job_id = ? AND worker_identity = ? AND state IN ('active', 'completed')`)
+    WHERE job_id = ? AND (worker_identity = ? OR worker_peer = ?)
+      AND state IN ('active', 'completed')`)
   const insertLease = db.prepare(`
     INSERT INTO job_leases (job_id, attempt, session_id, worker_peer, worker_identity, wallet,
                             state, leased_at, deadline)
@@ -256,7 +259,7 @@ export function createSqliteJobStore(db: Database): CreateSqliteJobStoreReturnTy
   const createLeaseTx = immediate(
     (jobId: string, worker: Parameters<JobStore['createLease']>[1], now: number, ms: number) => {
       // Cheap refusal first: this worker's identity already holds or answered a replica.
-      if (identityBusy.get(jobId, worker.identity)) return undefined
+      if (identityBusy.get(jobId, worker.identity, worker.peerId)) return undefined
       const job = leaseJob.get(jobId)
       if (!job) return undefined
       const deadline = now + ms

@@ -397,3 +397,42 @@ describe('migration 5 on an existing database', () => {
     }
   })
 })
+
+describe('replicas', () => {
+  test('behavior: one peer cannot hold two replicas of a job under two wallets', async () => {
+    await jobs.insertJobs([
+      {
+        id: 'k2',
+        requester: 'r',
+        modelId: `0x${'11'.repeat(32)}` as Hex,
+        inputs: new Uint8Array([1]),
+        inputHash: `0x${'22'.repeat(32)}` as Hex,
+        outputNames: ['y'],
+        axes: {},
+        priority: 0,
+        redundancy: 2,
+        maxAttempts: 3,
+        createdAt: 1,
+      },
+    ])
+    for (const [sessionId, peerId, wallet] of [
+      ['s1', 'p1', WALLET_A],
+      ['s2', 'p1', WALLET_B],
+      ['s3', 'p2', WALLET_B],
+    ] as const)
+      await jobs.recordSession({
+        sessionId,
+        peerId,
+        wallet,
+        sessionKey: '0x01',
+        keyType: 'Ed25519',
+        clientVersion: 't',
+        connectedAt: 1,
+      })
+    const lease = (sessionId: string, peerId: string, wallet: Address) =>
+      jobs.createLease('k2', { sessionId, peerId, identity: wallet, wallet }, 1, 60_000)
+    expect(await lease('s1', 'p1', WALLET_A)).toBeDefined()
+    expect(await lease('s2', 'p1', WALLET_B)).toBeUndefined()
+    expect(await lease('s3', 'p2', WALLET_B)).toBeDefined()
+  })
+})
