@@ -129,6 +129,7 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
       logger: components.logger,
       now,
       random: components.random,
+      metrics,
       onSuspended: (identity, reason) => {
         work.suspend(identity, reason).catch((error: unknown) => {
           logger.error(

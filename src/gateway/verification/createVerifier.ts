@@ -1,6 +1,7 @@
 import { compareResults, type ResultOrigin } from '../../protocol/models/compareResults.ts'
 import type { TensorMap } from '../../protocol/tensor/Tensor.ts'
 import { type Logger, namespacedLogger } from '../logging/createLogger.ts'
+import type { JobNetworkMetrics } from '../metrics/createJobNetworkMetrics.ts'
 import type { Startable } from '../Startable.ts'
 import type { Scheduler } from '../scheduler/createScheduler.ts'
 import { decodeTensorMapCanonical } from '../scheduler/decodeTensorMapCanonical.ts'
@@ -45,6 +46,10 @@ export type VerifierComponents = {
         amount: bigint
         status: 'pending' | 'verified' | 'rejected'
       }) => void)
+    | undefined
+  /** Prometheus counters (the job network's); optional for tests. */
+  metrics?:
+    | Pick<JobNetworkMetrics, 'verdicts' | 'spotCheckRunSeconds' | 'suspensions' | 'corrections'>
     | undefined
   /** An identity was just suspended (the work protocol ends its sessions). */
   onSuspended?: ((identity: string, reason: string) => void) | undefined
@@ -217,6 +222,7 @@ export function createVerifier(
     )
     counters.spotChecks++
     counters.spotCheckUs += rerun.runUs
+    components.metrics?.spotCheckRunSeconds.observe(rerun.runUs / 1e6)
     const comparison = compareResults({
       manifest,
       outputNames: job.outputNames,
@@ -345,8 +351,10 @@ export function createVerifier(
     })
     if (!recorded) return
     counters.rechecks++
+    components.metrics?.spotCheckRunSeconds.observe(rerun.runUs / 1e6)
     if (comparison.agree) return
     counters.corrections++
+    components.metrics?.corrections.inc()
     logger.info({ jobId, leaseId }, 'an unchecked result was wrong: the job runs again')
     await needAnother(job)
   }
@@ -381,6 +389,7 @@ export function createVerifier(
     })
     if (!outcome.recorded) return
     for (const verdict of verdicts) {
+      components.metrics?.verdicts.inc({ decision: verdict.decision, method: verdict.method })
       if (verdict.decision === 'valid') counters.valid++
       if (verdict.decision === 'invalid') counters.invalid++
       const result = job.results.find((r) => r.leaseId === verdict.leaseId)
@@ -406,6 +415,7 @@ export function createVerifier(
     for (const { identity, reason } of outcome.suspended) {
       suspended.set(identity, reason)
       counters.suspended++
+      components.metrics?.suspensions.inc()
       logger.warn({ identity, reason }, 'identity suspended')
       components.onSuspended?.(identity, reason)
     }

@@ -138,6 +138,15 @@ describe('verifier', () => {
     )
     expect(caught[0]?.verification.replicas).toBe(2)
 
+    // The operator sees it in /metrics.
+    const metrics = await g.metrics.registry.metrics()
+    expect(metrics).toMatch(
+      /inference_grid_verdicts_total\{decision="invalid",method="spot-check"\} [23]\n/,
+    )
+    expect(metrics).toMatch(
+      /inference_grid_verdicts_total\{decision="valid",method="spot-check"\} 6/,
+    )
+    expect(metrics).toMatch(/inference_grid_suspensions_total 1/)
     // Its session was ended at the suspension, with the reason.
     await cheatWorker.waitFor((events) => events.some((e) => e.type === 'closed'), 10_000)
     const ended = cheatWorker.events.find((e) => e.type === 'closed')
