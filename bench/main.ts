@@ -42,6 +42,12 @@ const suites: Suite[] = [
       'gateway capacity with 100/500/1,000 simulated workers; one contributor tab: per-job overhead, grid vs raw onnxruntime-web throughput',
     run: async () => (await import('./grid.ts')).runGridBench(),
   },
+  {
+    name: 'verification',
+    description:
+      'adversarial run: 2,000 jobs, 20% tampering on 2 of 8 wallets; adaptive spot-checks vs replication',
+    run: async () => (await import('./verification.ts')).runVerificationBench(),
+  },
 ]
 
 const requested = process.argv.slice(2).filter((a) => !a.startsWith('-'))

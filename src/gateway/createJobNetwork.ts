@@ -15,6 +15,7 @@ import { createSiweAuth } from './auth/createSiweAuth.ts'
 import { registerAuthRoutes } from './auth/registerAuthRoutes.ts'
 import type { JobNetworkConfig } from './config/parseJobNetworkConfig.ts'
 import { DEMO_REQUESTER } from './demo/createDemoRequester.ts'
+import { registerLedgerRoutes } from './ledger/registerLedgerRoutes.ts'
 import { type Logger, namespacedLogger } from './logging/createLogger.ts'
 import {
   createJobNetworkMetrics,
@@ -27,6 +28,9 @@ import { createScheduler, type Scheduler } from './scheduler/createScheduler.ts'
 import { createSqliteJobStore } from './scheduler/createSqliteJobStore.ts'
 import type { JobStore } from './scheduler/JobStore.ts'
 import type { ModelCatalog } from './scheduler/ModelCatalog.ts'
+import { createSqliteVerificationStore } from './verification/createSqliteVerificationStore.ts'
+import { createVerifier, type Verifier } from './verification/createVerifier.ts'
+import type { ReferenceRunner } from './verification/ReferenceRunner.ts'
 import { createContractSignatureVerifier } from './work/createContractSignatureVerifier.ts'
 import { createWorkProtocol, type WorkProtocol } from './work/createWorkProtocol.ts'
 import { createSqliteDelegationNonces, type DelegationNonces } from './work/DelegationNonces.ts'
@@ -46,6 +50,13 @@ export type JobNetworkComponents = {
   defaultOrigins: () => string[]
   /** Enables the operator API-key routes (/v1/operator/api-keys). */
   operatorToken?: string | undefined
+  /**
+   * Re-runs jobs for spot-checks (onnxruntime-node in a worker thread in main.ts). Without one,
+   * single-replica results cannot be checked and are all accepted unchecked (credit held back).
+   */
+  reference?: ReferenceRunner | undefined
+  /** Uniform in [0, 1) for spot-check sampling (tests and the bench pass a seeded one). */
+  random?: (() => number) | undefined
   now?: (() => number) | undefined
 }
 
@@ -61,6 +72,7 @@ export type JobNetwork = Startable & {
   readonly nonces: DelegationNonces
   readonly metrics: JobNetworkMetrics
   readonly work: WorkProtocol
+  readonly verifier: Verifier
 }
 
 export type CreateJobNetworkReturnType = JobNetwork
@@ -84,10 +96,53 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
   const store = createSqliteJobStore(sqlite)
   const apiKeys = createSqliteApiKeyStore(sqlite)
   const nonces = createSqliteDelegationNonces({ db: sqlite })
+  let verifier: Verifier | undefined
   const scheduler = createScheduler(
     // Demo jobs only ever fill capacity that real requesters leave idle.
     { leaseMs: config.leaseMs, backgroundRequesters: [DEMO_REQUESTER] },
-    { store, logger: components.logger, metrics, now },
+    {
+      store,
+      logger: components.logger,
+      metrics,
+      now,
+      onJobCompleted: (jobId) => verifier?.jobCompleted(jobId),
+      isSuspended: (identity) => verifier?.isSuspended(identity) ?? false,
+    },
+  )
+  const { verification } = config
+  verifier = createVerifier(
+    {
+      spotCheck: {
+        floor: verification.spotCheckFloor,
+        probation: verification.spotCheckProbation,
+      },
+      split: {
+        workerBps: verification.workerShareBps,
+        partnerBps: verification.partnerShareBps,
+      },
+      suspendAfterInvalid: verification.suspendAfterInvalid,
+      holdbackMs: verification.holdbackMs,
+    },
+    {
+      store: createSqliteVerificationStore(sqlite),
+      scheduler,
+      catalog,
+      reference: components.reference,
+      logger: components.logger,
+      now,
+      random: components.random,
+      metrics,
+      onSuspended: (identity, reason) => {
+        work.suspend(identity, reason).catch((error: unknown) => {
+          logger.error(
+            { err: error, identity },
+            'ending the sessions of a suspended identity failed',
+          )
+        })
+      },
+      onCredit: (credit) =>
+        work.sendCredit(credit.sessionId, credit.jobId, credit.amount, credit.status),
+    },
   )
   const origins = () => config.gridOrigins ?? components.defaultOrigins()
   const siwe = createSiweAuth(
@@ -113,7 +168,17 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
         ? createContractSignatureVerifier({ rpcUrl: config.rpcUrl })
         : undefined,
     },
-    { registrar, scheduler, store, catalog, nonces, logger: components.logger, metrics, now },
+    {
+      registrar,
+      scheduler,
+      store,
+      catalog,
+      nonces,
+      logger: components.logger,
+      metrics,
+      now,
+      suspension: (identity) => verifier.suspension(identity),
+    },
   )
 
   function requireNode(): GatewayNode {
@@ -138,6 +203,7 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
     nonces,
     metrics,
     work,
+    verifier,
     networkInfo,
     node: requireNode,
     isStarted: () => started,
@@ -152,6 +218,12 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
         now,
       })
       registerApiKeyRoutes(app, { apiKeys, operatorToken: components.operatorToken, now })
+      registerLedgerRoutes(app, {
+        db: sqlite,
+        auth: siwe,
+        operatorToken: components.operatorToken,
+        now,
+      })
       registerJobRoutes(
         app,
         {
@@ -162,6 +234,7 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
           maxRedundancy: MAX_REDUNDANCY,
           defaultMaxAttempts: config.maxAttempts,
           maxAttemptsLimit: 100,
+          defaultPrice: verification.defaultPrice,
         },
         { scheduler, catalog, apiKeys, rateLimiter: createRateLimiter(), now },
       )
@@ -188,11 +261,13 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
       })
       try {
         await scheduler.start()
+        await verifier.start()
         await work.start()
         await gatewayNode.start()
       } catch (error) {
         await work.stop().catch(() => undefined)
         await Promise.resolve(gatewayNode.stop()).catch(() => undefined)
+        await verifier.stop().catch(() => undefined)
         await scheduler.stop().catch(() => undefined)
         gatewayNode = undefined
         throw error
@@ -217,6 +292,7 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
       await Promise.resolve(gatewayNode?.stop()).catch((error: unknown) =>
         logger.error({ err: error }, 'libp2p stop failed'),
       )
+      await verifier.stop()
       await scheduler.stop()
       gatewayNode = undefined
     },

@@ -20,6 +20,7 @@ import { readPackageVersion, repoRoot } from './readPackageVersion.ts'
 import { modelCatalogFromRegistry } from './scheduler/modelCatalogFromRegistry.ts'
 import type { GatewayDatabase } from './storage/GatewayDatabase.ts'
 import { openDatabase } from './storage/openDatabase.ts'
+import { createOnnxReferenceRunner } from './verification/createOnnxReferenceRunner.ts'
 
 /**
  * The gateway process: `npm start` runs this file. It is the one place where components are built
@@ -123,10 +124,12 @@ async function run(): Promise<void> {
     const sqlite = await openDatabase({ dataDir: config.dataDir, logger: rootLogger })
     database = sqlite
     const metrics = createMetrics({ version })
+    // One ONNX worker thread for known answers and spot-check re-runs alike.
+    const inspector = createOnnxInspector({ logger: rootLogger })
     const models = createModelRegistry({
       dataDir: config.dataDir,
       repository: createSqliteModelRepository({ sqlite: sqlite.sqlite }),
-      inspector: createOnnxInspector({ logger: rootLogger }),
+      inspector,
       logger: rootLogger,
     })
     const jobNetwork =
@@ -140,6 +143,7 @@ async function run(): Promise<void> {
         registry: metrics.registry,
         version,
         operatorToken: config.operatorToken,
+        reference: createOnnxReferenceRunner({ inspector, models }),
         // Known once HTTP listens; before that no worker can have said hello.
         defaultOrigins: () => (gateway?.isStarted() ? defaultGridOrigins(gateway.address()) : []),
       })

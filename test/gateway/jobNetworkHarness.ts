@@ -18,6 +18,7 @@ import { createJobNetwork, type JobNetwork } from '../../src/gateway/createJobNe
 import { createMetrics, type GatewayMetrics } from '../../src/gateway/metrics/createMetrics.ts'
 import type { ModelCatalog } from '../../src/gateway/scheduler/ModelCatalog.ts'
 import { openDatabase, type SqliteGatewayDatabase } from '../../src/gateway/storage/openDatabase.ts'
+import type { ReferenceRunner } from '../../src/gateway/verification/ReferenceRunner.ts'
 import type { TensorMap } from '../../src/protocol/tensor/Tensor.ts'
 import { fakeModelCatalog, float32Tensor } from '../fixtures/fakeModelCatalog.ts'
 import { memoryLogger } from './memoryLogger.ts'
@@ -35,6 +36,10 @@ export type StartJobNetworkOptions = {
   /** Also start the whole gateway (HTTP API) around it. */
   http?: boolean
   operatorToken?: string
+  /** Spot-check re-runs (e.g. fakeReferenceRunner); without one, single results go unchecked. */
+  reference?: ReferenceRunner
+  /** Spot-check sampling in [0, 1). */
+  random?: () => number
 }
 
 export type TestJobNetwork = {
@@ -81,6 +86,8 @@ export async function startJobNetwork(
     version: 'test',
     defaultOrigins: () => [TEST_ORIGIN],
     operatorToken: options.operatorToken,
+    reference: options.reference,
+    random: options.random,
   })
   let gateway: Gateway | undefined
   let baseUrl = ''
@@ -144,6 +151,7 @@ export type TestJobRequest = {
   redundancy?: number
   maxAttempts?: number
   requester?: string
+  price?: bigint
 }
 
 /** Submits jobs straight to the scheduler (the HTTP path has its own tests); returns their ids. */
@@ -161,6 +169,7 @@ export async function submitJobs(
         priority: request.priority ?? 0,
         redundancy: request.redundancy ?? 1,
         maxAttempts: request.maxAttempts,
+        price: request.price,
       },
       requester: request.requester ?? 'requester-a',
       catalog,

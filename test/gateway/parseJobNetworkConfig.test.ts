@@ -16,6 +16,26 @@ function errorOf(args: string[], env: Record<string, string> = {}): ConfigError 
 }
 
 describe('parseJobNetworkConfig', () => {
+  test('args: verification and ledger settings', () => {
+    expect(
+      parse([
+        '--job-price',
+        '250',
+        '--spot-check-floor',
+        '0.1',
+        '--credit-holdback-s',
+        '60',
+        '--suspend-after-invalid',
+        '3',
+      ]).verification,
+    ).toMatchObject({
+      defaultPrice: 250n,
+      spotCheckFloor: 0.1,
+      holdbackMs: 60_000,
+      suspendAfterInvalid: 3,
+    })
+  })
+
   test('default', () => {
     expect(parse([])).toMatchInlineSnapshot(`
       {
@@ -46,6 +66,15 @@ describe('parseJobNetworkConfig', () => {
           },
         },
         "rpcUrl": undefined,
+        "verification": {
+          "defaultPrice": 1000n,
+          "holdbackMs": 86400000,
+          "partnerShareBps": 1000,
+          "spotCheckFloor": 0.01,
+          "spotCheckProbation": 10,
+          "suspendAfterInvalid": 2,
+          "workerShareBps": 7000,
+        },
       }
     `)
   })
@@ -106,6 +135,14 @@ describe('parseJobNetworkConfig', () => {
       '--rpc-url must be an http:// or https:// URL; got "ws://node:8546".',
     ],
     [['--lease-ms', '5'], '--lease-ms must be a whole number from 100 to 86400000; got "5".'],
+    [
+      ['--spot-check-floor', '2%'],
+      '--spot-check-floor must be a fraction from 0 to 1, such as 0.02; got "2%".',
+    ],
+    [
+      ['--worker-share-bps', '9500', '--partner-share-bps', '1000'],
+      '--partner-share-bps must be at most 500 with a worker share of 9500 bps (together at most 10000); got "1000".',
+    ],
   ])('error: %j', (args, message) => {
     const error = errorOf(args)
     expect(error.code).toBe('CONFIG_INVALID_VALUE')

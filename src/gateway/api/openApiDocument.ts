@@ -115,6 +115,14 @@ export function openApiDocument(parameters: OpenApiDocumentParameters) {
               description: 'Distinct wallets that must each return a result.',
             },
             maxAttempts: { type: 'integer', minimum: 1, maximum: parameters.maxAttempts },
+            price: {
+              oneOf: [
+                { type: 'integer', minimum: 0 },
+                { type: 'string', pattern: '^[0-9]{1,18}$' },
+              ],
+              description:
+                'Micro-credits each verified result earns (worker share, partner share and network fee add up to it); default: the gateway’s --job-price.',
+            },
           },
         },
         Job: {
@@ -155,6 +163,55 @@ export function openApiDocument(parameters: OpenApiDocumentParameters) {
                   inferenceMs: { type: 'number' },
                   totalMs: { type: 'number' },
                   receivedAt: { type: 'string', format: 'date-time' },
+                },
+              },
+              description: 'Results not found invalid (for a redundant job, the majority’s).',
+            },
+            verification: {
+              type: 'object',
+              required: ['requested', 'level', 'requestedReplicas', 'replicas', 'price'],
+              properties: {
+                requested: { enum: ['spot-check', 'redundant'] },
+                level: {
+                  enum: ['pending', 'unchecked', 'spot-checked', 'redundant', 'failed'],
+                  description:
+                    'pending until decided; spot-checked: matched the gateway’s onnxruntime-node re-run; unchecked: not sampled (accepted on the worker’s standing); redundant: a majority of distinct wallets agreed; failed: no majority even with extra replicas.',
+                },
+                requestedReplicas: { type: 'integer' },
+                replicas: { type: 'integer', description: 'Verification may add replicas.' },
+                verifiedAt: { type: ['string', 'null'], format: 'date-time' },
+                price: { type: 'string', description: 'Micro-credits per verified result.' },
+              },
+            },
+            receipts: {
+              type: 'array',
+              description: 'Every result received: who signed what, and the verifier’s decision.',
+              items: {
+                type: 'object',
+                properties: {
+                  leaseId: { type: 'integer' },
+                  worker: {
+                    type: 'object',
+                    properties: {
+                      peerId: { type: 'string' },
+                      wallet: { type: ['string', 'null'] },
+                      sessionKey: { type: 'string' },
+                    },
+                  },
+                  backend: { enum: [...BACKENDS] },
+                  outputHash: { type: 'string' },
+                  signature: {
+                    type: 'string',
+                    description: 'The session key’s signature over the EIP-712 Result.',
+                  },
+                  receivedAt: { type: 'string', format: 'date-time' },
+                  decision: { enum: ['valid', 'invalid', 'unchecked', 'pending'] },
+                  method: {
+                    type: ['string', 'null'],
+                    enum: ['redundancy', 'spot-check', 'sampling', 'standing', 'recheck', null],
+                  },
+                  detail: { type: ['string', 'null'] },
+                  decidedAt: { type: ['string', 'null'], format: 'date-time' },
                 },
               },
             },

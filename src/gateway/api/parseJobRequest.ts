@@ -16,6 +16,8 @@ export type JobRequest = {
   priority: number
   redundancy: number
   maxAttempts: number | undefined
+  /** Price of each verified result in micro-credits; undefined for the gateway's default. */
+  price?: bigint | undefined
 }
 
 export type JobRequestLimits = {
@@ -33,6 +35,7 @@ const requestFields = new Set([
   'priority',
   'redundancy',
   'maxAttempts',
+  'price',
 ])
 const tensorFields = new Set(['dtype', 'dims', 'data'])
 
@@ -65,7 +68,17 @@ export function parseJobRequest(value: unknown, limits: JobRequestLimits, path =
       1,
       limits.maxAttempts,
     ),
+    price: microCredits(fields.get('price'), join(path, 'price')),
   }
+}
+
+/** Integer micro-credits: a safe JSON integer, or a decimal string for larger amounts. */
+function microCredits(value: unknown, path: string): bigint | undefined {
+  if (value === undefined) return undefined
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return BigInt(value)
+  if (typeof value === 'bigint' && value >= 0n && value < 2n ** 62n) return value
+  if (typeof value === 'string' && /^\d{1,18}$/.test(value)) return BigInt(value)
+  invalid(path, 'must be whole micro-credits: a non-negative integer, or a decimal string')
 }
 
 /** The `jobs` array of a batch request. */

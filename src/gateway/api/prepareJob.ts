@@ -14,6 +14,8 @@ export type PrepareJobParameters = {
   /** Largest total of input tensor bytes per job. */
   maxInputBytes: number
   defaultMaxAttempts: number
+  /** Micro-credits per verified result when the request names no price (default 0). */
+  defaultPrice?: bigint | undefined
   now: number
   /** Where the request sits in a batch, for error messages. */
   index?: number | undefined
@@ -75,6 +77,7 @@ export function prepareJob(parameters: PrepareJobParameters): NewJob {
     priority: request.priority,
     redundancy: request.redundancy,
     maxAttempts: request.maxAttempts ?? parameters.defaultMaxAttempts,
+    price: request.price ?? parameters.defaultPrice ?? 0n,
     createdAt: parameters.now,
   }
 }

@@ -22,6 +22,8 @@ export type JobApiSettings = {
   maxRedundancy: number
   /** Attempts a job gets unless it asks for fewer or more (up to maxAttemptsLimit). */
   defaultMaxAttempts: number
+  /** Micro-credits per verified result for a job that names no price. */
+  defaultPrice?: bigint | undefined
   maxAttemptsLimit: number
 }
 
@@ -88,6 +90,7 @@ export function registerJobRoutes(
         catalog,
         maxInputBytes: settings.maxInputBytes,
         defaultMaxAttempts: settings.defaultMaxAttempts,
+        defaultPrice: settings.defaultPrice,
         now: now(),
       })
       await submit([job], key, reply)
@@ -106,6 +109,7 @@ export function registerJobRoutes(
           catalog,
           maxInputBytes: settings.maxInputBytes,
           defaultMaxAttempts: settings.defaultMaxAttempts,
+          defaultPrice: settings.defaultPrice,
           now: at,
           index,
         }),

@@ -258,6 +258,61 @@ export const configOptions = {
     default: '4',
     description: 'Most demo jobs queued or running at once, 1 to 64.',
   },
+  jobPrice: {
+    flag: 'job-price',
+    value: '<micro-credits>',
+    env: 'INFERENCE_GRID_JOB_PRICE',
+    default: '1000',
+    description:
+      'Micro-credits each verified result earns when the job names no price (split: worker, partner, network fee).',
+  },
+  workerShareBps: {
+    flag: 'worker-share-bps',
+    value: '<bps>',
+    env: 'INFERENCE_GRID_WORKER_SHARE_BPS',
+    default: '7000',
+    description:
+      'Worker share of a result’s price in basis points (anonymous workers: to the network).',
+  },
+  partnerShareBps: {
+    flag: 'partner-share-bps',
+    value: '<bps>',
+    env: 'INFERENCE_GRID_PARTNER_SHARE_BPS',
+    default: '1000',
+    description:
+      'Partner share in basis points when the tab came through a partner’s widget; the network fee is the rest.',
+  },
+  spotCheckFloor: {
+    flag: 'spot-check-floor',
+    value: '<fraction>',
+    env: 'INFERENCE_GRID_SPOT_CHECK_FLOOR',
+    default: '0.01',
+    description:
+      'Lowest share of single-replica results re-run on onnxruntime-node, however long a wallet’s valid run (1: re-run all).',
+  },
+  spotCheckProbation: {
+    flag: 'spot-check-probation',
+    value: '<n>',
+    env: 'INFERENCE_GRID_SPOT_CHECK_PROBATION',
+    default: '10',
+    description:
+      'Consecutive valid checked results a new (or recently wrong) wallet needs before its spot-check rate falls below 1.',
+  },
+  suspendAfterInvalid: {
+    flag: 'suspend-after-invalid',
+    value: '<n>',
+    env: 'INFERENCE_GRID_SUSPEND_AFTER_INVALID',
+    default: '2',
+    description: 'Invalid results that suspend a wallet (or anonymous peer).',
+  },
+  creditHoldbackS: {
+    flag: 'credit-holdback-s',
+    value: '<s>',
+    env: 'INFERENCE_GRID_CREDIT_HOLDBACK_S',
+    default: '86400',
+    description:
+      'How long credit of results accepted without a check stays pending (reversed if the wallet is suspended meanwhile).',
+  },
   help: { flag: 'help', short: 'h', description: 'Print this help and exit.' },
   version: { flag: 'version', short: 'v', description: 'Print the version and exit.' },
 } as const satisfies Record<string, ConfigOptionSpec>

@@ -24,6 +24,19 @@ export type JobNetworkConfig = {
   rpcUrl: string | undefined
   apiMaxBodyBytes: number
   apiMaxWaitSeconds: number
+  verification: VerificationConfig
+}
+
+/** Verification and ledger settings (issue 6). */
+export type VerificationConfig = {
+  /** Micro-credits per verified result for jobs that name no price. */
+  defaultPrice: bigint
+  workerShareBps: number
+  partnerShareBps: number
+  spotCheckFloor: number
+  spotCheckProbation: number
+  suspendAfterInvalid: number
+  holdbackMs: number
 }
 
 export type ParseJobNetworkConfigParameters = {
@@ -94,6 +107,39 @@ export function parseJobNetworkConfig(
     rpcUrl: httpUrl(read('rpcUrl')),
     apiMaxBodyBytes: int('apiMaxBodyMib', 64, 1, 2047) * 1024 * 1024,
     apiMaxWaitSeconds: int('apiMaxWaitS', 60, 0, 3600),
+    verification: verificationConfig(read, int),
+  }
+}
+
+function verificationConfig(
+  read: ReturnType<typeof createSettingReader>,
+  int: (key: ConfigOptionKey, fallback: number, min: number, max: number) => number,
+): VerificationConfig {
+  const workerShareBps = int('workerShareBps', 7000, 0, 10_000)
+  const partnerShareBps = int('partnerShareBps', 1000, 0, 10_000)
+  if (workerShareBps + partnerShareBps > 10_000) {
+    const raw = read('partnerShareBps') ?? read('workerShareBps')
+    if (raw)
+      throw invalid(
+        raw,
+        `at most ${10_000 - workerShareBps} with a worker share of ${workerShareBps} bps (together at most 10000)`,
+      )
+  }
+  const floorRaw = read('spotCheckFloor')
+  let spotCheckFloor = 0.01
+  if (floorRaw) {
+    spotCheckFloor = /^(0(\.\d+)?|1(\.0+)?)$/.test(floorRaw.raw) ? Number(floorRaw.raw) : Number.NaN
+    if (!(spotCheckFloor >= 0 && spotCheckFloor <= 1))
+      throw invalid(floorRaw, 'a fraction from 0 to 1, such as 0.02')
+  }
+  return {
+    defaultPrice: BigInt(int('jobPrice', 1000, 0, Number.MAX_SAFE_INTEGER)),
+    workerShareBps,
+    partnerShareBps,
+    spotCheckFloor,
+    spotCheckProbation: int('spotCheckProbation', 10, 0, 1_000_000),
+    suspendAfterInvalid: int('suspendAfterInvalid', 2, 1, 1_000_000),
+    holdbackMs: int('creditHoldbackS', 86_400, 0, 365 * 86_400) * 1000,
   }
 }
 

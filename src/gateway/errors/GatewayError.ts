@@ -25,6 +25,8 @@ export type GatewayErrorName =
   | 'RateLimitError'
   | 'JobRequestError'
   | 'AuthError'
+  | 'VerificationError'
+  | 'LedgerAccessError'
 
 /** The codes the gateway's own errors carry. */
 export type GatewayErrorCode = ErrorCodeOf<GatewayErrorName>

@@ -9,6 +9,7 @@ export type WorkSessionErrorCode =
   | 'WORK_SESSION_REPLACED'
   | 'WORK_GATEWAY_STOPPING'
   | 'WORK_WORKER_DISCONNECTED'
+  | 'WORK_IDENTITY_SUSPENDED'
 
 export type WorkSessionErrorType = WorkSessionError & { name: 'WorkSessionError' }
 

@@ -26,6 +26,11 @@ export type JobNetworkMetrics = {
   workerOverheadSeconds: Histogram
   workSessionsClosed: Counter<'code'>
   protocolErrors: Counter<'code'>
+  /** Verifier decisions on results (issue 6). */
+  verdicts: Counter<'decision' | 'method'>
+  spotCheckRunSeconds: Histogram
+  suspensions: Counter
+  corrections: Counter
   /** Wires the gauges (workers connected, jobs queued/leased...) to the scheduler's state. */
   setSchedulerSource(source: SchedulerGaugeSource): void
 }
@@ -124,6 +129,26 @@ export function createJobNetworkMetrics(registry: Registry): JobNetworkMetrics {
       labelNames: ['code'],
       registers,
     }),
+    verdicts: new Counter({
+      name: 'inference_grid_verdicts_total',
+      help: 'Verifier decisions on results, by decision (valid, invalid, unchecked) and method.',
+      labelNames: ['decision', 'method'],
+      registers,
+    }),
+    spotCheckRunSeconds: new Histogram({
+      name: 'inference_grid_spot_check_run_seconds',
+      help: 'onnxruntime-node re-run time of a spot-check or recheck (in the ONNX worker thread).',
+      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+      registers,
+    }),
+    suspensions: counter(
+      'inference_grid_suspensions_total',
+      'Wallets or anonymous peers suspended for repeated invalid results.',
+    ),
+    corrections: counter(
+      'inference_grid_corrections_total',
+      'Results accepted unchecked that a re-run after a suspension found wrong.',
+    ),
     setSchedulerSource(next) {
       source = next
     },

@@ -33,6 +33,8 @@ export type NewJob = {
   redundancy: number
   /** Failed attempts allowed before the job fails. */
   maxAttempts: number
+  /** Micro-credits each verified result earns (split by the ledger); absent: 0. */
+  price?: bigint | undefined
   createdAt: number
 }
 
@@ -155,6 +157,13 @@ export type JobRow = {
   failureMessage: string | undefined
   createdAt: number
   finishedAt: number | undefined
+  /** Micro-credits per verified result. */
+  price: bigint
+  /** The redundancy the requester asked for (`redundancy` grows when verification adds one). */
+  requestedRedundancy: number
+  /** Verification level reached; undefined until the verifier decided. */
+  verification: 'unchecked' | 'spot-checked' | 'redundant' | 'failed' | undefined
+  verifiedAt: number | undefined
 }
 
 export type ResultRow = {
@@ -170,6 +179,17 @@ export type ResultRow = {
   inferenceUs: number
   totalUs: number
   receivedAt: number
+  /** The verifier's decision on this result; undefined while it is being verified. */
+  verdict:
+    | {
+        decision: 'valid' | 'invalid' | 'unchecked'
+        method: 'redundancy' | 'spot-check' | 'sampling' | 'standing'
+        detail: string
+        decidedAt: number
+      }
+    | undefined
+  /** The re-run after its identity was suspended (results accepted unchecked only). */
+  recheck: { decision: 'valid' | 'invalid'; detail: string; decidedAt: number } | undefined
 }
 
 export type JobCounts = Record<'queued' | 'leased', number>
@@ -209,6 +229,11 @@ export type JobStore = {
   /** Ends an active lease without a result; the job is requeued or, out of attempts, failed. */
   endLease(parameters: EndLeaseParameters): Promise<EndLeaseReturnType>
   cancelJob(jobId: string, requester: string, now: number): Promise<CancelJobReturnType>
+  /**
+   * Verification needs one more replica (a tie, or a single result found invalid): a completed
+   * job asks for redundancy + 1 and is queued again. Undefined when the job is not completed.
+   */
+  addReplica(jobId: string, now: number): Promise<QueuedJobRow | undefined>
   /** Ends every active lease as `released` (not a failure): at start and at a graceful stop. */
   releaseActiveLeases(now: number, code: string): Promise<number>
   recordSession(session: WorkerSessionRecord): Promise<void>

@@ -71,6 +71,10 @@ export type SchedulerComponents = {
   metrics: JobNetworkMetrics
   /** Milliseconds since the epoch; tests may pass their own clock. */
   now?: (() => number) | undefined
+  /** Called when a job has all its replicas' results (the verifier takes it from there). */
+  onJobCompleted?: ((jobId: string) => void) | undefined
+  /** Identities (wallets, `peer:` ids) that get no new leases: suspended by their standing. */
+  isSuspended?: ((identity: string) => boolean) | undefined
 }
 
 export type CompleteResultReturnType =
@@ -123,6 +127,11 @@ export type Scheduler = Startable & {
    * `countsAsFailure` false for a worker that paused (JOB_CANCELLED from the worker).
    */
   failLease(lease: ActiveLease, code: string, countsAsFailure: boolean): Promise<void>
+  /**
+   * Verification wants one more result for a completed job (a tie between replicas, or a
+   * result found invalid): the job is queued again for an identity that has not answered it.
+   */
+  addReplica(jobId: string): Promise<boolean>
   stats(): SchedulerStats
   requesterLoad(requester: string): RequesterLoad
   /** Ids of a requester's open jobs (a scan: not for the hot path). */
@@ -343,6 +352,7 @@ export function createScheduler(
     const unbeatable = 1_000_000 + mostFree
     for (const state of free) {
       if (freeOf(state) <= 0 || job.busy.has(state.worker.identity)) continue
+      if (components.isSuspended?.(state.worker.identity)) continue
       const fit = state.worker.modelFit(job.modelId)
       if (fit === 'no') continue
       const score = (fit === 'cached' ? 1_000_000 : 0) + freeOf(state)
@@ -613,12 +623,32 @@ export function createScheduler(
         closeJob(lease.jobId)
         metrics.jobsCompleted.inc()
         metrics.resultLatencySeconds.observe((result.receivedAt - lease.jobCreatedAt) / 1000)
+        components.onJobCompleted?.(lease.jobId)
       } else if (job) {
         // Another replica is still needed or out; this identity stays busy for the job.
         job.busy.add(lease.identity)
       }
       schedulePump()
       return { accepted: true, jobState: outcome.jobState }
+    },
+
+    async addReplica(jobId) {
+      const row = await store.addReplica(jobId, now())
+      if (!row) return false
+      if (started) {
+        openJob({
+          id: row.id,
+          seq: row.seq,
+          requester: row.requester,
+          modelId: row.modelId,
+          priority: row.priority,
+          redundancy: row.redundancy,
+          needed: row.redundancy - row.results - row.activeLeases,
+          busy: new Set(row.answeredBy),
+        })
+        schedulePump()
+      }
+      return true
     },
 
     async failLease(lease, code, countsAsFailure) {

@@ -34,6 +34,10 @@ type JobRecord = {
   failure_message: string | null
   created_at: number
   finished_at: number | null
+  price: number
+  requested_redundancy: number | null
+  verification: JobRow['verification'] | null
+  verified_at: number | null
 }
 
 /**
@@ -47,9 +51,9 @@ type JobRecord = {
 export function createSqliteJobStore(db: Database): CreateSqliteJobStoreReturnType {
   const insertJob = db.prepare(`
     INSERT INTO jobs (id, requester, model_id, input_hash, output_names, axes, priority,
-                      redundancy, max_attempts, state, created_at)
+                      redundancy, max_attempts, state, created_at, price, requested_redundancy)
     VALUES (@id, @requester, @modelId, @inputHash, @outputNames, @axes, @priority,
-            @redundancy, @maxAttempts, 'queued', @createdAt)`)
+            @redundancy, @maxAttempts, 'queued', @createdAt, @price, @redundancy)`)
   const insertInputs = db.prepare<[number, Uint8Array]>(
     'INSERT INTO job_inputs (seq, inputs) VALUES (?, ?)',
   )
@@ -103,9 +107,12 @@ export function createSqliteJobStore(db: Database): CreateSqliteJobStoreReturnTy
     WHERE id = ? AND state = 'queued' AND active_leases + results < redundancy
     RETURNING seq, leases_issued, model_id, input_hash, output_names, axes, requester,
               redundancy, created_at, state`)
-  const identityBusy = db.prepare<[string, string], { one: number }>(`
+  // Replicas go to distinct wallets and distinct peers: one peer cannot answer twice for a job
+  // under two wallets (it could otherwise outvote an honest replica alone).
+  const identityBusy = db.prepare<[string, string, string], { one: number }>(`
     SELECT 1 AS one FROM job_leases
-    WHERE job_id = ? AND worker_identity = ? AND state IN ('active', 'completed')`)
+    WHERE job_id = ? AND (worker_identity = ? OR worker_peer = ?)
+      AND state IN ('active', 'completed')`)
   const insertLease = db.prepare(`
     INSERT INTO job_leases (job_id, attempt, session_id, worker_peer, worker_identity, wallet,
                             state, leased_at, deadline)
@@ -143,8 +150,15 @@ export function createSqliteJobStore(db: Database): CreateSqliteJobStoreReturnTy
   const selectJobRecord = db.prepare<[string], JobRecord>(`
     SELECT seq, id, requester, model_id, input_hash, output_names, priority, redundancy,
            max_attempts, state, active_leases, results, leases_issued, failures, failure_code,
-           failure_message, created_at, finished_at
+           failure_message, created_at, finished_at, price, requested_redundancy, verification,
+           verified_at
     FROM jobs WHERE id = ?`)
+  const addReplicaRow = db.prepare<[string], { seq: number }>(`
+    UPDATE jobs SET redundancy = redundancy + 1, state = 'queued', finished_at = NULL
+    WHERE id = ? AND state = 'completed' AND verified_at IS NULL RETURNING seq`)
+  const selectAnsweredBy = db.prepare<[string], { worker_identity: string }>(
+    'SELECT worker_identity FROM job_results WHERE job_id = ?',
+  )
   const requeueAfterLease = db.prepare<[number, string]>(`
     UPDATE jobs SET active_leases = active_leases - 1, failures = failures + ?, state = 'queued'
     WHERE id = ?`)
@@ -188,11 +202,22 @@ export function createSqliteJobStore(db: Database): CreateSqliteJobStoreReturnTy
       inference_us: number
       total_us: number
       received_at: number
+      decision: 'valid' | 'invalid' | 'unchecked' | null
+      method: 'redundancy' | 'spot-check' | 'sampling' | 'standing' | null
+      detail: string | null
+      decided_at: number | null
+      recheck: 'valid' | 'invalid' | null
+      recheck_detail: string | null
+      rechecked_at: number | null
     }
   >(`
-    SELECT lease_id, job_id, worker_peer, wallet, backend, outputs, output_hash, signature,
-           session_key, inference_us, total_us, received_at
-    FROM job_results WHERE job_id = ? ORDER BY received_at, lease_id`)
+    SELECT r.lease_id, r.job_id, r.worker_peer, r.wallet, r.backend, r.outputs, r.output_hash,
+           r.signature, r.session_key, r.inference_us, r.total_us, r.received_at,
+           v.decision, v.method, v.detail, v.decided_at,
+           c.decision AS recheck, c.detail AS recheck_detail, c.decided_at AS rechecked_at
+    FROM job_results r LEFT JOIN result_verdicts v ON v.lease_id = r.lease_id
+    LEFT JOIN result_rechecks c ON c.lease_id = r.lease_id
+    WHERE r.job_id = ? ORDER BY r.received_at, r.lease_id`)
   const selectCounts = db.prepare<[], { state: string; n: number }>(`
     SELECT state, count(*) AS n FROM jobs WHERE state IN ('queued', 'leased') GROUP BY state`)
 
@@ -244,6 +269,7 @@ export function createSqliteJobStore(db: Database): CreateSqliteJobStoreReturnTy
           redundancy: job.redundancy,
           maxAttempts: job.maxAttempts,
           createdAt: job.createdAt,
+          price: job.price ?? 0n,
         })
         insertInputs.run(Number(lastInsertRowid), job.inputs)
         seqs.push(Number(lastInsertRowid))
@@ -255,7 +281,7 @@ export function createSqliteJobStore(db: Database): CreateSqliteJobStoreReturnTy
   const createLeaseTx = immediate(
     (jobId: string, worker: Parameters<JobStore['createLease']>[1], now: number, ms: number) => {
       // Cheap refusal first: this worker's identity already holds or answered a replica.
-      if (identityBusy.get(jobId, worker.identity)) return undefined
+      if (identityBusy.get(jobId, worker.identity, worker.peerId)) return undefined
       const job = leaseJob.get(jobId)
       if (!job) return undefined
       const deadline = now + ms
@@ -404,6 +430,24 @@ export function createSqliteJobStore(db: Database): CreateSqliteJobStoreReturnTy
       return cancelJobTx(jobId, requester, now)
     },
 
+    async addReplica(jobId) {
+      const added = immediate(() => addReplicaRow.get(jobId))()
+      if (!added) return undefined
+      const row = selectJobRecord.get(jobId)
+      if (!row) return undefined
+      return {
+        id: row.id,
+        seq: row.seq,
+        requester: row.requester,
+        modelId: row.model_id as ModelId,
+        priority: row.priority,
+        redundancy: row.redundancy,
+        activeLeases: row.active_leases,
+        results: row.results,
+        answeredBy: selectAnsweredBy.all(jobId).map((r) => r.worker_identity),
+      }
+    },
+
     async releaseActiveLeases(now, code) {
       return releaseTx(now, code)
     },
@@ -446,6 +490,22 @@ export function createSqliteJobStore(db: Database): CreateSqliteJobStoreReturnTy
           inferenceUs: row.inference_us,
           totalUs: row.total_us,
           receivedAt: row.received_at,
+          verdict:
+            row.decision && row.method
+              ? {
+                  decision: row.decision,
+                  method: row.method,
+                  detail: row.detail ?? '',
+                  decidedAt: row.decided_at ?? 0,
+                }
+              : undefined,
+          recheck: row.recheck
+            ? {
+                decision: row.recheck,
+                detail: row.recheck_detail ?? '',
+                decidedAt: row.rechecked_at ?? 0,
+              }
+            : undefined,
         }),
       )
     },
@@ -484,5 +544,9 @@ function toJobRow(row: JobRecord): JobRow {
     failureMessage: row.failure_message ?? undefined,
     createdAt: row.created_at,
     finishedAt: row.finished_at ?? undefined,
+    price: BigInt(row.price),
+    requestedRedundancy: row.requested_redundancy ?? row.redundancy,
+    verification: row.verification ?? undefined,
+    verifiedAt: row.verified_at ?? undefined,
   }
 }

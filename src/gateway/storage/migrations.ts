@@ -191,4 +191,93 @@ export const migrations: readonly Migration[] = [
         WHERE wallet IS NOT NULL;
     `,
   },
+  {
+    version: 5,
+    name: 'verification-ledger',
+    // Issue 6: verification decisions per result, spot-check re-runs, standing per worker
+    // identity, and the append-only ledger in integer micro-credits. Ledger rows are never updated
+    // or deleted (triggers refuse it); a correction is a new row that `reverses` another, at most
+    // once. A result credits each role at most once per bucket (pending, verified).
+    up: `
+      ALTER TABLE jobs ADD COLUMN price INTEGER NOT NULL DEFAULT 0 CHECK (price >= 0);
+      ALTER TABLE jobs ADD COLUMN requested_redundancy INTEGER;
+      ALTER TABLE jobs ADD COLUMN verification TEXT
+        CHECK (verification IS NULL OR verification IN ('unchecked', 'spot-checked', 'redundant', 'failed'));
+      ALTER TABLE jobs ADD COLUMN verified_at INTEGER;
+      CREATE INDEX jobs_unverified ON jobs (seq) WHERE state = 'completed' AND verified_at IS NULL;
+      -- Jobs completed before verification existed had no price: they stay as they were
+      -- (unchecked, no ledger entries) rather than being re-run at the first start.
+      UPDATE jobs SET verification = 'unchecked', verified_at = coalesce(finished_at, created_at)
+        WHERE state = 'completed';
+
+      CREATE TABLE result_verdicts (
+        lease_id INTEGER PRIMARY KEY REFERENCES job_results (lease_id),
+        job_id TEXT NOT NULL REFERENCES jobs (id),
+        identity TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('valid', 'invalid', 'unchecked')),
+        method TEXT NOT NULL CHECK (method IN ('redundancy', 'spot-check', 'sampling', 'standing')),
+        detail TEXT NOT NULL,
+        decided_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX result_verdicts_job ON result_verdicts (job_id);
+      CREATE INDEX result_verdicts_identity ON result_verdicts (identity, decided_at);
+
+      CREATE TABLE spot_checks (
+        job_id TEXT PRIMARY KEY NOT NULL REFERENCES jobs (id),
+        lease_id INTEGER NOT NULL REFERENCES job_results (lease_id),
+        state TEXT NOT NULL CHECK (state IN ('queued', 'done')),
+        created_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        run_us INTEGER
+      ) STRICT;
+      CREATE INDEX spot_checks_queued ON spot_checks (created_at) WHERE state = 'queued';
+
+      -- After a suspension, the identity's results accepted unchecked are re-run once each.
+      CREATE TABLE result_rechecks (
+        lease_id INTEGER PRIMARY KEY REFERENCES job_results (lease_id),
+        job_id TEXT NOT NULL REFERENCES jobs (id),
+        decision TEXT NOT NULL CHECK (decision IN ('valid', 'invalid')),
+        detail TEXT NOT NULL,
+        run_us INTEGER,
+        decided_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE worker_standing (
+        identity TEXT PRIMARY KEY NOT NULL,
+        wallet TEXT,
+        valid_streak INTEGER NOT NULL DEFAULT 0,
+        valid INTEGER NOT NULL DEFAULT 0,
+        invalid INTEGER NOT NULL DEFAULT 0,
+        unchecked INTEGER NOT NULL DEFAULT 0,
+        last_invalid_at INTEGER,
+        suspended_at INTEGER,
+        suspend_reason TEXT,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE ledger_entries (
+        id INTEGER PRIMARY KEY,
+        account TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('worker', 'partner', 'network')),
+        bucket TEXT NOT NULL CHECK (bucket IN ('pending', 'verified')),
+        amount INTEGER NOT NULL,
+        job_id TEXT NOT NULL REFERENCES jobs (id),
+        lease_id INTEGER NOT NULL REFERENCES job_results (lease_id),
+        signature TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        reverses INTEGER UNIQUE REFERENCES ledger_entries (id),
+        reason TEXT NOT NULL,
+        day TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        CHECK ((reverses IS NULL AND amount >= 0) OR (reverses IS NOT NULL AND amount <= 0))
+      ) STRICT;
+      CREATE UNIQUE INDEX ledger_once ON ledger_entries (lease_id, role, bucket)
+        WHERE reverses IS NULL;
+      CREATE INDEX ledger_account ON ledger_entries (account, day);
+      CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger_entries
+        BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+      CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger_entries
+        BEGIN SELECT RAISE(ABORT, 'ledger entries are append-only'); END;
+    `,
+  },
 ]

@@ -50,11 +50,28 @@ export type WorkProtocolComponents = {
   logger: Logger
   metrics: JobNetworkMetrics
   now?: (() => number) | undefined
+  /** Why an identity (wallet or `peer:<id>`) is suspended; its hello is then refused. */
+  suspension?: ((identity: string) => string | undefined) | undefined
 }
 
 export type WorkProtocol = Startable & {
   /** Sessions that said a verified hello. */
   activeSessions(): number
+  /**
+   * Tells a worker what one of its results earned (a `credit` message), if the session that
+   * delivered it is still connected; false otherwise (the ledger has it either way).
+   */
+  /**
+   * Ends every session of a suspended identity now, telling it why (WORK_IDENTITY_SUSPENDED):
+   * the jobs it holds go back to the queue without counting as failures.
+   */
+  suspend(identity: string, reason: string): Promise<void>
+  sendCredit(
+    sessionId: string,
+    jobId: string,
+    amount: bigint,
+    status: 'pending' | 'verified' | 'rejected',
+  ): boolean
 }
 
 export type CreateWorkProtocolReturnType = WorkProtocol
@@ -102,6 +119,7 @@ export function createWorkProtocol(
       logger,
       metrics: components.metrics,
       now,
+      suspension: components.suspension,
       onActive(active) {
         const previous = activeByPeer.get(active.peerId)
         activeByPeer.set(active.peerId, active)
@@ -148,6 +166,25 @@ export function createWorkProtocol(
   return {
     isStarted: () => started,
     activeSessions: () => activeByPeer.size,
+    async suspend(identity, reason) {
+      const sessions = [...activeByPeer.values()].filter((s) => s.identity === identity)
+      await Promise.all(
+        sessions.map((session) =>
+          session.close({
+            error: new WorkSessionError(reason, { code: 'WORK_IDENTITY_SUSPENDED' }),
+            code: 'WORK_IDENTITY_SUSPENDED',
+            countsAsFailure: false,
+            disconnect: true,
+          }),
+        ),
+      )
+    },
+
+    sendCredit(sessionId, jobId, amount, status) {
+      for (const session of activeByPeer.values())
+        if (session.id === sessionId) return session.credit(jobId, amount, status)
+      return false
+    },
 
     async start() {
       if (started) return

@@ -44,6 +44,8 @@ export type WorkerSessionComponents = {
   logger: Logger
   metrics: JobNetworkMetrics
   now: () => number
+  /** Why an identity is suspended (its hello is refused), or undefined. */
+  suspension?: ((identity: string) => string | undefined) | undefined
   /** Called once the hello verified (the protocol retires an older session of the peer). */
   onActive(session: WorkerSession): void
   onClosed(session: WorkerSession): void
@@ -56,6 +58,8 @@ export type WorkerSession = SchedulerWorker & {
   isActive(): boolean
   /** Sends a heartbeat (from the protocol's shared timer). */
   heartbeat(seq: number): void
+  /** Sends what a result earned once the verifier decided it; false when not active. */
+  credit(jobId: string, amount: bigint, status: 'pending' | 'verified' | 'rejected'): boolean
   /**
    * Ends the session. With an error code the worker is told why first. `disconnect` also closes
    * the connection (a peer that broke the protocol); `countsAsFailure` decides whether the jobs it
@@ -179,6 +183,17 @@ export function createWorkerSession(
     }
     if (state !== 'hello') return
     identity = verified.wallet ?? `peer:${peerId}`
+    const suspended = components.suspension?.(identity)
+    if (suspended !== undefined) {
+      logger.info({ identity }, 'hello refused: suspended')
+      await session.close({
+        error: new WorkSessionError(suspended, { code: 'WORK_IDENTITY_SUSPENDED' }),
+        code: 'WORK_IDENTITY_SUSPENDED',
+        countsAsFailure: false,
+        disconnect: true,
+      })
+      return
+    }
     cached = new Set(hello.cachedModels.map((model) => model.toLowerCase()))
     backends = hello.backends.map((report) => ({
       backend: report.backend,
@@ -456,6 +471,11 @@ export function createWorkerSession(
         { code },
       )
       send({ v: PROTOCOL_VERSION, type: 'error', jobId, error: serializeError(error) })
+    },
+
+    credit(jobId, amount, status) {
+      if (state !== 'active') return false
+      return send({ v: PROTOCOL_VERSION, type: 'credit', jobId, amount, status })
     },
 
     heartbeat(seq) {

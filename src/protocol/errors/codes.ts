@@ -492,6 +492,33 @@ export const errorCodes = {
       'The worker holding the lease disconnected before answering; the job was requeued.',
   },
 
+  WORK_IDENTITY_SUSPENDED: {
+    errorName: 'WorkSessionError',
+    httpStatus: 403,
+    description:
+      'Repeated results from this wallet (or anonymous peer) failed verification; it is suspended and its sessions are refused. The message says why.',
+  },
+
+  // Verification and the ledger (issue 6).
+  VERIFICATION_UNAVAILABLE: {
+    errorName: 'VerificationError',
+    httpStatus: 503,
+    description:
+      'The gateway cannot re-run this model for a spot-check (it is no longer registered); the result stays unverified.',
+  },
+  VERIFICATION_FAILED: {
+    errorName: 'VerificationError',
+    httpStatus: 502,
+    description:
+      'The replicas of the job never reached a majority, even after the extra replicas; no result is accepted and nobody is credited.',
+  },
+  LEDGER_UNAUTHORIZED: {
+    errorName: 'LedgerAccessError',
+    httpStatus: 401,
+    description:
+      'A wallet’s ledger needs that wallet signed in (Sign-In with Ethereum) or the operator token.',
+  },
+
   // Results the gateway does not accept (the `code` of an `ack` with accepted: false).
   RESULT_NOT_LEASED: {
     errorName: 'ResultRejectedError',

@@ -62,6 +62,13 @@ export type ComparisonPolicy =
   | { kind: 'argmax'; axis: number; minAgreement: number }
   /** Thresholding both at `threshold` gives masks with IoU >= `minIou`. */
   | { kind: 'mask-iou'; threshold: number; minIou: number }
+  /** The set of the `k` largest entries along `axis` agrees at >= `minAgreement` of positions. */
+  | { kind: 'topk'; axis: number; k: number; minAgreement: number }
+  /**
+   * Decoded text is equal: greedy CTC decoding (argmax along `axis`, repeats collapsed, the
+   * `blank` class dropped) gives the same class sequence, so the same text under any dictionary.
+   */
+  | { kind: 'ctc-text'; axis: number; blank: number }
 
 export type KnownAnswerTest = {
   inputs: TensorMap

@@ -13,6 +13,8 @@ export type CompareMetric =
   | { name: 'agreement'; value: number }
   /** `mask-iou`: intersection over union of the thresholded masks (1 when both are empty). */
   | { name: 'iou'; value: number }
+  /** `ctc-text`: decoded sequences that differ (0 or 1 per leading position; 0 passes). */
+  | { name: 'textMismatches'; value: number }
 
 export type CompareOutputsReturnType = {
   ok: boolean
@@ -71,6 +73,10 @@ export function compareOutputs(
       return compareArgmax(policy, expected.dims, a, b, maxAbsDiff)
     case 'mask-iou':
       return compareMaskIou(policy, a, b, maxAbsDiff)
+    case 'topk':
+      return compareTopk(policy, expected.dims, a, b, maxAbsDiff)
+    case 'ctc-text':
+      return compareCtcText(policy, expected.dims, a, b, maxAbsDiff)
   }
 }
 
@@ -94,6 +100,17 @@ function policyProblem(policy: ComparisonPolicy, rank: number): string | undefin
     case 'mask-iou':
       if (!Number.isFinite(policy.threshold)) return 'threshold must be finite'
       if (!isFraction(policy.minIou)) return 'minIou must lie in 0..1'
+      return undefined
+    case 'topk':
+      if (!Number.isInteger(policy.axis) || policy.axis < -rank || policy.axis >= rank)
+        return `axis ${policy.axis} is outside a rank-${rank} tensor`
+      if (!Number.isInteger(policy.k) || policy.k < 1) return 'k must be a whole number >= 1'
+      if (!isFraction(policy.minAgreement)) return 'minAgreement must lie in 0..1'
+      return undefined
+    case 'ctc-text':
+      if (!Number.isInteger(policy.axis) || policy.axis < -rank || policy.axis >= rank)
+        return `axis ${policy.axis} is outside a rank-${rank} tensor`
+      if (!Number.isInteger(policy.blank) || policy.blank < 0) return 'blank must be >= 0'
       return undefined
     default:
       return `unknown kind ${String((policy as { kind?: unknown } | undefined)?.kind)}`
@@ -290,6 +307,114 @@ function compareMaskIou(
     metric: { name: 'iou', value: iou },
     maxAbsDiff,
     detail: `mask IoU at threshold ${policy.threshold} is ${formatFraction(iou)} (${flipped} of ${expected.length} pixels flip, ${union} in the union; needs ${formatFraction(policy.minIou)})`,
+  }
+}
+
+/** Row-major geometry of `axis`: `outer` blocks of `length` entries `stride` apart. */
+function axisGeometry(dims: readonly number[], axisOrNegative: number) {
+  const axis = axisOrNegative < 0 ? axisOrNegative + dims.length : axisOrNegative
+  const length = dims[axis] ?? 0
+  let stride = 1
+  for (let i = axis + 1; i < dims.length; i++) stride *= dims[i] ?? 0
+  let outer = 1
+  for (let i = 0; i < axis; i++) outer *= dims[i] ?? 0
+  return { axis, length, stride, outer }
+}
+
+/** Indices of the k largest values (NaN largest, ties to the lower index), as a sorted key. */
+function topkKey(
+  values: ArrayLike<number>,
+  start: number,
+  length: number,
+  stride: number,
+  k: number,
+): string {
+  const indices = Array.from({ length }, (_, i) => i)
+  const at = (i: number) => {
+    const v = values[start + i * stride] ?? 0
+    return Number.isNaN(v) ? Number.POSITIVE_INFINITY : v
+  }
+  indices.sort((x, y) => at(y) - at(x) || x - y)
+  return indices
+    .slice(0, k)
+    .sort((x, y) => x - y)
+    .join(',')
+}
+
+function compareTopk(
+  policy: { axis: number; k: number; minAgreement: number },
+  dims: readonly number[],
+  expected: ArrayLike<number>,
+  actual: ArrayLike<number>,
+  maxAbsDiff: number,
+): CompareOutputsReturnType {
+  const { length, stride, outer } = axisGeometry(dims, policy.axis)
+  const positions = length === 0 ? 0 : outer * stride
+  let agree = 0
+  for (let o = 0; o < outer; o++) {
+    for (let s = 0; s < stride && length > 0; s++) {
+      const start = o * length * stride + s
+      const k = Math.min(policy.k, length)
+      if (topkKey(expected, start, length, stride, k) === topkKey(actual, start, length, stride, k))
+        agree++
+    }
+  }
+  const agreement = positions === 0 ? 1 : agree / positions
+  return {
+    ok: agreement >= policy.minAgreement,
+    metric: { name: 'agreement', value: agreement },
+    maxAbsDiff,
+    detail: `top-${policy.k} sets along axis ${policy.axis} agree at ${agree} of ${positions} positions (${formatFraction(agreement)}; needs ${formatFraction(policy.minAgreement)})`,
+  }
+}
+
+/**
+ * Greedy CTC decoding per sequence: the class axis is `axis`, the time axis the one before it
+ * (positions before that are separate sequences, e.g. a batch). Equal class sequences decode to
+ * equal text under any dictionary.
+ */
+function compareCtcText(
+  policy: { axis: number; blank: number },
+  dims: readonly number[],
+  expected: ArrayLike<number>,
+  actual: ArrayLike<number>,
+  maxAbsDiff: number,
+): CompareOutputsReturnType {
+  const { axis, length, stride, outer } = axisGeometry(dims, policy.axis)
+  // Sequences: the time axis is axis - 1 (or a single step for axis 0).
+  const steps = axis === 0 ? 1 : (dims[axis - 1] ?? 0)
+  const sequences = steps === 0 ? 0 : Math.floor(outer / steps) * stride
+  let mismatches = 0
+  let first = ''
+  for (let q = 0; q < sequences; q++) {
+    const block = Math.floor(q / stride)
+    const s = q % stride
+    const decode = (values: ArrayLike<number>) => {
+      const out: number[] = []
+      let previous = -1
+      for (let t = 0; t < steps; t++) {
+        const o = block * steps + t
+        const c = length > 0 ? argmaxAt(values, o * length * stride + s, length, stride) : -1
+        if (c !== previous && c !== policy.blank) out.push(c)
+        previous = c
+      }
+      return out.join(' ')
+    }
+    const want = decode(expected)
+    const got = decode(actual)
+    if (want !== got) {
+      mismatches++
+      if (!first) first = `sequence ${q}: expected classes [${want}], got [${got}]`
+    }
+  }
+  return {
+    ok: mismatches === 0,
+    metric: { name: 'textMismatches', value: mismatches },
+    maxAbsDiff,
+    detail:
+      mismatches === 0
+        ? `all ${sequences} decoded texts are equal (CTC, blank ${policy.blank})`
+        : `${mismatches} of ${sequences} decoded texts differ (${first})`,
   }
 }
 

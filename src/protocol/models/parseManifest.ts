@@ -220,8 +220,25 @@ function policy(value: unknown, path: string, rank: number): ComparisonPolicy {
         threshold: fraction(p.threshold, `${path}.threshold`, -1e6, 1e6),
         minIou: fraction(p.minIou, `${path}.minIou`, 0, 1, true),
       }
+    case 'topk':
+      onlyKeys(p, path, ['kind', 'axis', 'k', 'minAgreement'])
+      if (rank === 0) throw invalid(`${path}.kind`, 'topk needs an output of rank 1 or more.')
+      return {
+        kind: 'topk',
+        axis: integer(p.axis, `${path}.axis`, 0, rank - 1),
+        k: integer(p.k, `${path}.k`, 1, 1_000_000),
+        minAgreement: fraction(p.minAgreement, `${path}.minAgreement`, 0, 1, true),
+      }
+    case 'ctc-text':
+      onlyKeys(p, path, ['kind', 'axis', 'blank'])
+      if (rank === 0) throw invalid(`${path}.kind`, 'ctc-text needs an output of rank 1 or more.')
+      return {
+        kind: 'ctc-text',
+        axis: integer(p.axis, `${path}.axis`, 0, rank - 1),
+        blank: integer(p.blank, `${path}.blank`, 0, 1_000_000),
+      }
     default:
-      throw invalid(`${path}.kind`, 'expected exact, allclose, argmax or mask-iou.')
+      throw invalid(`${path}.kind`, 'expected exact, allclose, argmax, mask-iou, topk or ctc-text.')
   }
 }
 

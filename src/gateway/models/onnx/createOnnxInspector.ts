@@ -9,6 +9,7 @@ import { type Logger, namespacedLogger } from '../../logging/createLogger.ts'
 import type { InspectModelParameters, InspectModelReturnType } from './inspectModel.ts'
 import type { OnnxWorkerRequest, OnnxWorkerResponse } from './OnnxWorkerMessage.ts'
 import { onnxRuntimeVersion } from './onnxRuntimeVersion.ts'
+import type { RunModelParameters, RunModelReturnType } from './runModel.ts'
 
 export type OnnxInspector = {
   /** The onnxruntime-node version that computes the known answers. */
@@ -22,6 +23,14 @@ export type OnnxInspector = {
     parameters: InspectModelParameters,
     options?: { signal?: AbortSignal | undefined },
   ): Promise<InspectModelReturnType>
+  /**
+   * Runs a job's inputs through a model in the same worker thread (the verifier's spot-check
+   * re-runs), with the same timeout and abort rules; sessions stay cached until the thread idles.
+   */
+  run(
+    parameters: RunModelParameters,
+    options?: { signal?: AbortSignal | undefined },
+  ): Promise<RunModelReturnType>
   /** Ends the worker thread, failing calls still pending. */
   close(): Promise<void>
 }
@@ -37,7 +46,7 @@ export type CreateOnnxInspectorParameters = {
 export type CreateOnnxInspectorReturnType = OnnxInspector
 
 type Pending = {
-  resolve: (result: InspectModelReturnType) => void
+  resolve: (result: never) => void
   reject: (error: unknown) => void
 }
 
@@ -79,7 +88,7 @@ export function createOnnxInspector({
       const entry = pending.get(response.id)
       if (!entry) return
       pending.delete(response.id)
-      if (response.kind === 'result') entry.resolve(response.result)
+      if (response.kind === 'result') entry.resolve(response.result as never)
       else entry.reject(deserializeError(response.error))
       if (pending.size === 0) scheduleIdleStop()
     })
@@ -117,13 +126,31 @@ export function createOnnxInspector({
   return {
     runtimeVersion: onnxRuntimeVersion(),
 
-    inspect(parameters, { signal } = {}) {
+    inspect(parameters, options = {}) {
+      return request<InspectModelReturnType>({ kind: 'inspect', parameters }, options)
+    },
+
+    run(parameters, options = {}) {
+      return request<RunModelReturnType>({ kind: 'run', parameters }, options)
+    },
+
+    async close() {
+      await stopWorker('closed')
+      failAll(new ModelError('The ONNX inspector was closed.', { code: 'MODEL_UNSUPPORTED' }))
+    },
+  }
+
+  function request<R>(
+    body: OnnxWorkerRequestBody,
+    { signal }: { signal?: AbortSignal | undefined },
+  ): Promise<R> {
+    {
       signal?.throwIfAborted()
       clearTimeout(idleTimer)
       worker ??= startWorker()
       const thread = worker
       const id = nextId++
-      return new Promise<InspectModelReturnType>((resolve, reject) => {
+      return new Promise<R>((resolve, reject) => {
         const timer = setTimeout(() => {
           settle()
           reject(
@@ -159,7 +186,7 @@ export function createOnnxInspector({
         }
         signal?.addEventListener('abort', onAbort, { once: true })
         pending.set(id, {
-          resolve: (result) => {
+          resolve: (result: R) => {
             settle()
             resolve(result)
           },
@@ -168,17 +195,18 @@ export function createOnnxInspector({
             reject(error)
           },
         })
-        const request: OnnxWorkerRequest = { kind: 'inspect', id, parameters }
-        thread.postMessage(request)
+        const message = { ...body, id } as OnnxWorkerRequest
+        thread.postMessage(message)
       })
-    },
-
-    async close() {
-      await stopWorker('closed')
-      failAll(new ModelError('The ONNX inspector was closed.', { code: 'MODEL_UNSUPPORTED' }))
-    },
+    }
   }
 }
+
+type OnnxWorkerRequestBody = OnnxWorkerRequest extends infer T
+  ? T extends { id: number }
+    ? Omit<T, 'id'>
+    : never
+  : never
 
 /**
  * The worker's entry is TypeScript, run without a build step like the rest of the gateway: the

@@ -6,6 +6,7 @@ import { parentPort } from 'node:worker_threads'
 import { serializeError } from '../../../protocol/errors/serializeError.ts'
 import { inspectModel } from './inspectModel.ts'
 import type { OnnxWorkerRequest, OnnxWorkerResponse } from './OnnxWorkerMessage.ts'
+import { runModel } from './runModel.ts'
 
 const port = parentPort
 if (!port) throw new Error('onnxWorker.ts runs as a worker thread only.')
@@ -13,7 +14,11 @@ if (!port) throw new Error('onnxWorker.ts runs as a worker thread only.')
 port.on('message', async (request: OnnxWorkerRequest) => {
   let response: OnnxWorkerResponse
   try {
-    response = { kind: 'result', id: request.id, result: await inspectModel(request.parameters) }
+    const result =
+      request.kind === 'run'
+        ? await runModel(request.parameters)
+        : await inspectModel(request.parameters)
+    response = { kind: 'result', id: request.id, result }
   } catch (error) {
     response = { kind: 'error', id: request.id, error: serializeError(error) }
   }
