@@ -182,6 +182,7 @@ export function createScheduler(
   const lookahead = init.lookahead ?? 32
 
   const queue = new FairQueue<OpenJob>({ backgroundRequesters: init.backgroundRequesters })
+  const backgroundRequesters = new Set(init.backgroundRequesters ?? [])
   const openJobs = new Map<string, OpenJob>()
   const openByRequester = new Map<string, number>()
   const workers = new Map<string, WorkerState>()
@@ -623,7 +624,10 @@ export function createScheduler(
         closeJob(lease.jobId)
         metrics.jobsCompleted.inc()
         metrics.resultLatencySeconds.observe((result.receivedAt - lease.jobCreatedAt) / 1000)
-        components.onJobCompleted?.(lease.jobId)
+        // Background jobs (the demo's samples) have no payer: nothing to verify or credit, and
+        // the demo deletes them once read.
+        if (!job || !backgroundRequesters.has(job.requester))
+          components.onJobCompleted?.(lease.jobId)
       } else if (job) {
         // Another replica is still needed or out; this identity stays busy for the job.
         job.busy.add(lease.identity)
