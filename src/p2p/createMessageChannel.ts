@@ -9,6 +9,14 @@ import type { Message } from '../protocol/messages.ts'
 export type CreateMessageChannelOptions = {
   /** Largest frame accepted or sent, in bytes. Default MAX_MESSAGE_BYTES (32 MiB). */
   maxMessageBytes?: number | undefined
+  /**
+   * When queued messages are written: sends made before it runs go out in ONE transport write
+   * (their frames concatenated), so a burst (a scheduler pass assigning 16 jobs, a batch of
+   * results) pays the stream's per-write costs (yamux frame, Noise encryption, socket or data
+   * channel send) once. Default queueMicrotask; the gateway passes setImmediate, which also
+   * gathers what the rest of the event-loop turn sends.
+   */
+  schedule?: ((flush: () => void) => void) | undefined
 }
 
 /** Work-protocol messages over one libp2p stream, in both directions. */
@@ -22,8 +30,10 @@ export type MessageChannel = {
    */
   read(options?: AbortOptions): Promise<Message | undefined>
   /**
-   * Encodes and sends one message. Sends are queued in call order and each waits for the
-   * transport to drain, so a slow peer applies backpressure instead of growing a buffer.
+   * Encodes and sends one message. Sends are written in call order, several per transport write
+   * when they come together (see `schedule`), and each write waits for the transport to drain,
+   * so a slow peer applies backpressure instead of growing a buffer. A send with a signal is
+   * written on its own (after what is queued), so its abort cannot take others with it.
    */
   send(message: Message, options?: AbortOptions): Promise<void>
   /** Closes our writing end after queued messages are sent. */
@@ -51,7 +61,30 @@ export function createMessageChannel(
     // per-stream flow control, so the default of 4 MiB would reset large (but legal) messages.
     maxBufferSize: 2 * maxMessageBytes + 16,
   })
+  const schedule = options.schedule ?? queueMicrotask
   let writing: Promise<void> = Promise.resolve()
+  type Queued = { bytes: Uint8Array; resolve: () => void; reject: (error: unknown) => void }
+  let queued: Queued[] = []
+  let flushScheduled = false
+
+  /** Writes everything queued when its turn in the write chain comes (after earlier writes). */
+  const flush = () => {
+    flushScheduled = false
+    const sent = writing.then(async () => {
+      const batch = queued
+      queued = []
+      if (batch.length === 0) return
+      try {
+        if (batch.length === 1 && batch[0]) await lp.write(batch[0].bytes)
+        else await lp.writeV(batch.map((q) => q.bytes))
+      } catch (error) {
+        for (const q of batch) q.reject(error)
+        return
+      }
+      for (const q of batch) q.resolve()
+    })
+    writing = sent.catch(() => undefined)
+  }
 
   return {
     stream,
@@ -71,13 +104,23 @@ export function createMessageChannel(
     send(message, sendOptions) {
       // Encode now, so an invalid message fails in the caller's stack, not in the queue.
       const bytes = encodeMessage(message, { maxBytes: maxMessageBytes })
-      const sent = writing.then(() => lp.write(bytes, sendOptions))
-      // A failed write fails this send; later sends still try (and fail on a dead stream).
-      writing = sent.catch(() => undefined)
-      return sent
+      if (sendOptions?.signal) {
+        flush()
+        const sent = writing.then(() => lp.write(bytes, sendOptions))
+        // A failed write fails this send; later sends still try (and fail on a dead stream).
+        writing = sent.catch(() => undefined)
+        return sent
+      }
+      return new Promise<void>((resolve, reject) => {
+        queued.push({ bytes, resolve, reject })
+        if (flushScheduled) return
+        flushScheduled = true
+        schedule(flush)
+      })
     },
 
     async close(closeOptions) {
+      flush()
       await writing
       await stream.close(closeOptions)
     },

@@ -23,6 +23,34 @@ describe('createMessageChannel', () => {
     for (const message of messages) expect(await b.read()).toEqual(message)
   })
 
+  test('behavior: messages sent together leave in one transport write, and arrive in order', async () => {
+    const [rawA, rawB] = await streamPair()
+    const writes: number[] = []
+    const send = rawA.send.bind(rawA)
+    rawA.send = (data) => {
+      writes.push(data.byteLength)
+      return send(data)
+    }
+    const a = createMessageChannel(rawA, { schedule: setImmediate })
+    const b = createMessageChannel(rawB)
+    const messages = Array.from({ length: 16 }, (_, seq) => ({
+      ...fixtureMessages.heartbeat,
+      seq,
+    }))
+    // Sent across several microtasks of one turn, as a scheduler pass does.
+    const sent: Promise<void>[] = []
+    for (const message of messages) {
+      sent.push(a.send(message))
+      await Promise.resolve()
+    }
+    await Promise.all(sent)
+    expect(writes).toHaveLength(1)
+    for (const message of messages) expect(await b.read()).toEqual(message)
+    // A later burst is a later write.
+    await Promise.all(messages.slice(0, 3).map((m) => a.send(m)))
+    expect(writes).toHaveLength(2)
+  })
+
   test('behavior: a clean close reads as undefined', async () => {
     const { a, b } = await pair()
     await a.send(fixtureMessages.heartbeat)

@@ -99,6 +99,8 @@ export function createWorkerSession(
   const logger = components.logger.child({ sessionId: id, peerId })
   const channel: MessageChannel = createMessageChannel(stream, {
     maxMessageBytes: settings.maxMessageBytes,
+    // A scheduler pass's assignments and a turn's acks leave in one transport write.
+    schedule: setImmediate,
   })
   let state: 'hello' | 'active' | 'closing' | 'closed' = 'hello'
   let verified: VerifiedHello | undefined
