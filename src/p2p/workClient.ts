@@ -156,6 +156,8 @@ export type CreateWorkClientReturnType = WorkClient
 
 type HeldJob = {
   job: AssignMessage
+  /** Hashed on arrival, while the job waits and runs, off the result's critical path. */
+  inputHash: Promise<Hex>
   receivedAt: number
   controller: AbortController
   running: boolean
@@ -342,7 +344,7 @@ export function createWorkClient(
       batching?.policy.observe(job.modelId, outcome.inferenceMs)
       const totalMs = performance.now() - receivedAt
       const [inputHash, outputHash] = await Promise.all([
-        hashTensorMap(job.inputs),
+        entry.inputHash,
         hashTensorMap(outcome.outputs),
       ])
       const timings = {
@@ -390,8 +392,12 @@ export function createWorkClient(
     switch (message.type) {
       case 'assign': {
         if (held.has(message.jobId)) return
+        const inputHash = hashTensorMap(message.inputs)
+        // A failure surfaces when the result awaits it; never as an unhandled rejection.
+        inputHash.catch(() => undefined)
         held.set(message.jobId, {
           job: message,
+          inputHash,
           receivedAt: performance.now(),
           controller: new AbortController(),
           running: false,

@@ -92,6 +92,24 @@ describe('hashTensorMap', () => {
     expect(await hashTensorMap(knownMap)).toBe(KNOWN_HASH)
   })
 
+  test('behavior: small maps (hashed in JS) and large ones (WebCrypto) both hash the canonical layout', async () => {
+    for (const floats of [1, 1024, 16_383, 16_384, 20_000, 300_000]) {
+      const data = new Uint8Array(floats * 4).map((_, i) => (i * 31) & 0xff)
+      // A view into a larger buffer: only the view may be hashed.
+      const backing = new Uint8Array(data.byteLength + 8)
+      backing.set(data, 4)
+      const map = {
+        x: {
+          dtype: 'float32' as const,
+          dims: [floats],
+          data: backing.subarray(4, 4 + data.byteLength),
+        },
+      }
+      const expected = `0x${createHash('sha256').update(encodeTensorMapCanonical(map)).digest('hex')}`
+      expect(await hashTensorMap(map), `${floats} floats`).toBe(expected)
+    }
+  })
+
   test('behavior: property: independent of insertion order', async () => {
     await fc.assert(
       fc.asyncProperty(tensorMapArb, async (map) => {
