@@ -34,6 +34,7 @@ import {
   submitBatch,
 } from './gridGateway.ts'
 import { fmt, summarize, table } from './measure.ts'
+import { createCpuPinning } from './pinCpus.ts'
 
 const LATENCY_WARMUP = 20
 const LATENCY_JOBS = 250
@@ -119,9 +120,20 @@ export async function runGridBrowserBench(): Promise<GridBrowserReturnType> {
       // WebRTC candidate on loopback alone).
       '--p2p-listen',
       netns ? '/ip4/0.0.0.0/tcp/0/ws,/ip4/0.0.0.0/udp/0/webrtc-direct' : '/ip4/127.0.0.1/tcp/0/ws',
+      // No onnxruntime-node spot-checks: on this machine they would take CPU from the tab being
+      // measured (a gateway runs elsewhere in production). The `verification` suite prices them.
+      '--spot-check-probation',
+      '0',
+      '--spot-check-floor',
+      '0',
     ],
   })
-  const browser = await chromium.launch({ executablePath: chromiumPath(), args: chromiumArgs() })
+  const pinning = createCpuPinning()
+  pinning?.pinGateway(gateway.pid)
+  const browser = await chromium.launch({
+    executablePath: pinning?.browserExecutable(chromiumPath()) ?? chromiumPath(),
+    args: chromiumArgs(),
+  })
   try {
     const url = gateway.url
     const secret = await createBenchApiKey(url)
@@ -304,7 +316,7 @@ export async function runGridBrowserBench(): Promise<GridBrowserReturnType> {
       throughputRows,
     )
     const text = [
-      `### One contributor tab (Chromium ${browser.version()}, onnxruntime-web ${info.runtime.version} WASM, ${info.wasm.threads} threads, cross-origin isolated: ${info.wasm.crossOriginIsolated}; transport measured: ${transport}; backends that ran grid jobs: ${[...backendsSeen].join(', ')})`,
+      `### One contributor tab (Chromium ${browser.version()}, onnxruntime-web ${info.runtime.version} WASM, ${info.wasm.threads} threads, cross-origin isolated: ${info.wasm.crossOriginIsolated}; transport measured: ${transport}; backends that ran grid jobs: ${[...backendsSeen].join(', ')}; ${pinning?.describe ?? 'CPUs shared by the gateway and the browser'})`,
       '',
       `Machine: ${cpus().length} cores, load average ${(loadavg()[0] ?? 0).toFixed(2)} at the end (other processes share these cores; the gateway and the requester run on them too).`,
       '',

@@ -126,6 +126,12 @@ export async function runGridCapacity(): Promise<string> {
       '4096',
       '--p2p-listen',
       '/ip4/127.0.0.1/tcp/0/ws',
+      // The simulated workers answer zeros, not the model's outputs: spot-checks would suspend
+      // them all. Verification's own cost is the `verification` suite's figure.
+      '--spot-check-probation',
+      '0',
+      '--spot-check-floor',
+      '0',
     ],
     env: profileDir
       ? {
