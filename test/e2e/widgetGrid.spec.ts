@@ -132,6 +132,19 @@ test.describe('the partner widget on the job network @netns', () => {
         .prepare('SELECT partner, count(*) AS n FROM job_results GROUP BY partner')
         .all()
       expect(byPartner).toEqual([{ partner: PARTNER, n: specs.length }])
+      // The partner's share of each result in the ledger once the verifier has decided them:
+      // the default price 1,000 micro-credits, partner share 10%: 100 per result.
+      const partnerCredit = async () => {
+        const response = await fetch(new URL(`/v1/ledger/${PARTNER}`, gateway.url), {
+          headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+        })
+        expect(response.status).toBe(200)
+        const { balances } = (await response.json()) as {
+          balances: { verified: string; pending: string }
+        }
+        return BigInt(balances.verified) + BigInt(balances.pending)
+      }
+      await expect.poll(partnerCredit, { timeout: 60_000 }).toBe(BigInt(specs.length * 100))
 
       // Stop while jobs wait: a queue the worker would keep serving if it did not stop.
       const queued = await submitJobs(gateway.url, apiKey, jobSpecs({ silero: 400 }))
