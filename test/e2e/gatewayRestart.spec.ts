@@ -10,11 +10,10 @@ import { type StartedGateway, startGateway } from '../fixtures/startGateway.ts'
 import { isOrtWarning } from './engineHarness.ts'
 import { expect, inNetns, NETNS_SKIP_REASON, test } from './fixtures.ts'
 import {
-  createApiKey,
   expectCompletedLikeNode,
   jobSpecs,
-  loadManifests,
-  startContributing,
+  jobsDone,
+  setUpGrid,
   submitJobs,
   waitJobs,
 } from './gridHarness.ts'
@@ -45,23 +44,19 @@ test.describe('a gateway crash with a tab attached @netns', () => {
     let gateway: StartedGateway = await startGateway({ appDir: 'dist', dataDir, args })
     try {
       const url = gateway.url
-      const errors: string[] = []
-      page.on('pageerror', (e) => errors.push(e.message))
-      const apiKey = await createApiKey(url, OPERATOR_TOKEN)
-      const manifests = await loadManifests(url)
-      await startContributing(page, url)
+      const { apiKey, manifests, errors } = await setUpGrid(url, OPERATOR_TOKEN, [page])
       const state = page.getByTestId('contributor-state')
-      const jobsDone = async () => Number(await page.getByTestId('jobs-done').textContent())
+      const done = () => jobsDone(page)
 
       const specs = jobSpecs({ silero: 60, cls: 60 })
       const ids = await submitJobs(url, apiKey, specs)
-      await expect.poll(jobsDone, { timeout: 60_000 }).toBeGreaterThanOrEqual(20)
+      await expect.poll(done, { timeout: 60_000 }).toBeGreaterThanOrEqual(20)
 
       process.kill(gateway.pid, 'SIGKILL')
       const exit = await gateway.exited
       expect(exit.signal).toBe('SIGKILL')
       const killedAt = performance.now()
-      const doneAtKill = await jobsDone()
+      const doneAtKill = await done()
       await expect(state).not.toHaveText('connected', { timeout: 30_000 })
 
       gateway = await startGateway({ appDir: 'dist', dataDir, args })
@@ -72,7 +67,7 @@ test.describe('a gateway crash with a tab attached @netns', () => {
       const views = await waitJobs(() => gateway.url, apiKey, ids)
       await expectCompletedLikeNode(specs, views, manifests)
       // The tab's own count agrees: every job it was acknowledged for is one of the 120, once.
-      expect(await jobsDone()).toBeLessThanOrEqual(specs.length)
+      expect(await done()).toBeLessThanOrEqual(specs.length)
       console.log(
         `[restart] killed after ${doneAtKill} of ${specs.length} jobs; tab connected again ${reconnectS.toFixed(1)} s after the kill (gateway start ${gateway.startupMs.toFixed(0)} ms); jobs leased more than once: ${views.filter((v) => v.attempts > 1).length}`,
       )

@@ -167,3 +167,31 @@ export async function startContributing(page: Page, url: string): Promise<void> 
 
 export const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[values.length >> 1] ?? 0
+
+/**
+ * The usual start of a grid spec: the pages' errors collected, an API key, the manifests, and
+ * every page contributing.
+ */
+export async function setUpGrid(
+  url: string,
+  operatorToken: string,
+  pages: readonly Page[],
+): Promise<{ apiKey: string; manifests: Map<TestModelName, ModelManifest>; errors: string[] }> {
+  const errors: string[] = []
+  for (const page of pages) page.on('pageerror', (e) => errors.push(e.message))
+  const apiKey = await createApiKey(url, operatorToken)
+  const manifests = await loadManifests(url)
+  await Promise.all(pages.map((page) => startContributing(page, url)))
+  return { apiKey, manifests, errors }
+}
+
+/** The card's "Jobs done": results the gateway acknowledged to this tab. */
+export const jobsDone = async (page: Page) =>
+  Number(await page.getByTestId('jobs-done').textContent())
+
+/** Jobs the tab holds now, from its own status (the console handle). */
+export const heldJobs = (page: Page) =>
+  page.evaluate(
+    () =>
+      (globalThis as unknown as GridGlobal).inferenceGrid.status().network?.currentJobs.length ?? 0,
+  )

@@ -10,6 +10,7 @@ import {
   createApiKey,
   expectCompletedLikeNode,
   type GridGlobal,
+  heldJobs,
   jobSpecs,
   loadManifests,
   median,
@@ -149,11 +150,7 @@ test.describe('the contributor page as a grid worker @netns', () => {
       await expect
         .poll(
           async () => {
-            held = await second.evaluate(
-              () =>
-                (globalThis as unknown as GridGlobal).inferenceGrid.status().network?.currentJobs
-                  .length ?? 0,
-            )
+            held = await heldJobs(second)
             return held
           },
           { timeout: 30_000, intervals: [5] },

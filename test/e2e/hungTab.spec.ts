@@ -9,12 +9,12 @@ import { type StartedGateway, startGateway } from '../fixtures/startGateway.ts'
 import { isOrtWarning } from './engineHarness.ts'
 import { expect, inNetns, NETNS_SKIP_REASON, test } from './fixtures.ts'
 import {
-  createApiKey,
   expectCompletedLikeNode,
   type GridGlobal,
+  heldJobs,
   jobSpecs,
-  loadManifests,
-  startContributing,
+  jobsDone,
+  setUpGrid,
   submitJobs,
   waitJobs,
 } from './gridHarness.ts'
@@ -47,28 +47,15 @@ test.describe('a working tab whose main thread hangs, then runs again @netns', (
       const pages = await Promise.all(contexts.map((c) => c.newPage()))
       const [hung, other] = pages
       if (!hung || !other) throw new Error('two pages')
-      const errors: string[] = []
-      for (const page of pages) page.on('pageerror', (e) => errors.push(e.message))
-      const apiKey = await createApiKey(url, OPERATOR_TOKEN)
-      const manifests = await loadManifests(url)
-      await Promise.all(pages.map((page) => startContributing(page, url)))
-      const done = async (page: typeof hung) =>
-        Number(await page.getByTestId('jobs-done').textContent())
+      const { apiKey, manifests, errors } = await setUpGrid(url, OPERATOR_TOKEN, pages)
+      const done = jobsDone
 
       const specs = jobSpecs({ silero: 60, cls: 60 })
       const ids = await submitJobs(url, apiKey, specs)
       await expect.poll(() => done(hung), { timeout: 60_000 }).toBeGreaterThanOrEqual(5)
       // Freeze it at a moment it holds jobs (read from its own status).
       await expect
-        .poll(
-          () =>
-            hung.evaluate(
-              () =>
-                (globalThis as unknown as GridGlobal).inferenceGrid.status().network?.currentJobs
-                  .length ?? 0,
-            ),
-          { timeout: 30_000, intervals: [5] },
-        )
+        .poll(() => heldJobs(hung), { timeout: 30_000, intervals: [5] })
         .toBeGreaterThan(0)
 
       const sessions = () =>

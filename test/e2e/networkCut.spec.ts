@@ -10,11 +10,10 @@ import { type StartedGateway, startGateway } from '../fixtures/startGateway.ts'
 import { isOrtWarning } from './engineHarness.ts'
 import { expect, inNetns, NETNS_SKIP_REASON, test } from './fixtures.ts'
 import {
-  createApiKey,
   expectCompletedLikeNode,
   jobSpecs,
-  loadManifests,
-  startContributing,
+  jobsDone,
+  setUpGrid,
   submitJobs,
   waitJobs,
 } from './gridHarness.ts'
@@ -64,21 +63,17 @@ test.describe('the network between a tab and the gateway cut and restored @netns
         ],
       })
       const url = gateway.url
-      const errors: string[] = []
-      page.on('pageerror', (e) => errors.push(e.message))
-      const apiKey = await createApiKey(url, OPERATOR_TOKEN)
-      const manifests = await loadManifests(url)
-      await startContributing(page, url)
+      const { apiKey, manifests, errors } = await setUpGrid(url, OPERATOR_TOKEN, [page])
       const state = page.getByTestId('contributor-state')
-      const jobsDone = async () => Number(await page.getByTestId('jobs-done').textContent())
+      const done = () => jobsDone(page)
 
       const specs = jobSpecs({ silero: 40, cls: 40 })
       const ids = await submitJobs(url, apiKey, specs)
-      await expect.poll(jobsDone, { timeout: 60_000 }).toBeGreaterThanOrEqual(10)
+      await expect.poll(done, { timeout: 60_000 }).toBeGreaterThanOrEqual(10)
 
       cut()
       const cutAt = performance.now()
-      const doneAtCut = await jobsDone()
+      const doneAtCut = await done()
       // The tab finds out (its transport fails or its heartbeats go unanswered) and retries.
       await expect(state).not.toHaveText('connected', { timeout: 60_000 })
       const noticedS = (performance.now() - cutAt) / 1000
@@ -90,7 +85,7 @@ test.describe('the network between a tab and the gateway cut and restored @netns
       const views = await waitJobs(() => url, apiKey, ids)
       const settledS = (performance.now() - restoredAt) / 1000
       await expectCompletedLikeNode(specs, views, manifests)
-      expect(await jobsDone()).toBeLessThanOrEqual(specs.length)
+      expect(await done()).toBeLessThanOrEqual(specs.length)
       // What the tab held when the packets stopped went back to the queue and was leased again.
       expect(views.filter((v) => v.attempts > 1).length).toBeGreaterThan(0)
       console.log(
