@@ -300,6 +300,8 @@ describe('work protocol: slots, leases and disconnects', () => {
       { state: 'failed', code: 'WORK_WORKER_DISCONNECTED' },
       { state: 'completed', code: null },
     ])
+    // The ack trails the database commit: wait for it.
+    await eventually(async () => fast.client.stats().accepted === 2, { what: 'acks received' })
     expect(fast.client.stats().accepted).toBe(2)
   })
 
@@ -453,6 +455,8 @@ describe('work protocol: boundary checks', () => {
       const jobs = await Promise.all(ids.map((id) => grid.network.scheduler.getJob(id)))
       return jobs.every((job) => job?.state === 'completed')
     })
+    // The ack trails the database commit: wait for it.
+    await eventually(async () => good.client.stats().accepted === 5, { what: 'acks received' })
     expect(good.client.stats().accepted).toBe(5)
     expect(
       await grid.metrics.registry.getSingleMetricAsString('inference_grid_protocol_errors_total'),
@@ -579,6 +583,8 @@ describe('work protocol: identity', () => {
     await eventually(async () => (await grid.network.scheduler.getJob(id))?.state === 'completed')
     const [result] = await grid.network.scheduler.getResults(id)
     expect(result?.wallet).toBe(account.address)
+    // The ack trails the database commit: wait for it.
+    await eventually(async () => w.client.stats().accepted === 1, { what: 'acks received' })
     expect(w.client.stats().accepted).toBe(1)
   })
 
