@@ -73,6 +73,10 @@ function compare(
   for (let i = 0; i < dims.length; i++) {
     const want = spec.dims[i]
     const got = dims[i] ?? -1
+    // A job's input with an empty free axis has nothing to run (and onnxruntime backends differ
+    // on zero-size tensors): refused before it can reach a worker.
+    if (bind && got < 1 && !(typeof want === 'number' && want === got))
+      return `${label} dim ${i} must be at least 1, not ${got}: an empty input has nothing to run.`
     if (typeof want === 'number') {
       if (want >= 0 && want !== got)
         return `${label} dim ${i} must be ${want}, not ${got} (shape [${spec.dims.join(', ')}]).`

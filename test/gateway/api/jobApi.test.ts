@@ -321,6 +321,12 @@ describe('requester API: validation', () => {
       'JOB_INPUT_MISMATCH',
     ],
     ['an output the model lacks', { ...sumJob(), outputs: ['mean'] }, 422, 'JOB_INPUT_MISMATCH'],
+    [
+      'an empty batch (nothing to run; found by the HTTP fuzz test)',
+      { model: 'test-sum', inputs: { x: { dtype: 'float32', dims: [0, 4], data: '' } } },
+      422,
+      'JOB_INPUT_MISMATCH',
+    ],
   ])('error: %s is %i %s', async (_name, body, status, code) => {
     const response = await api('/v1/jobs', {
       method: 'POST',
