@@ -1,9 +1,12 @@
-// Bad input at the requester API's boundary, generated: random JSON, mutations of a valid job,
-// random bytes under each content type, batches, and random keys. Every answer must be a 2xx for
+// Bad input at the HTTP boundary, generated: random JSON, mutations of a valid job,
+// random bytes under each content type, batches, random keys, and sign-in with bad SIWE
+// messages, signatures and session cookies. Every answer must be a 2xx for
 // what is valid or a 4xx with a code from the table and a sentence, never a 5xx or a dropped
 // connection; the gateway keeps serving; and no malformed job ever reaches a worker.
 import { encode as encodeCbor } from 'cborg'
 import fc from 'fast-check'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
+import { createSiweMessage } from 'viem/siwe'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { isErrorCode } from '../../../src/protocol/errors/codes.ts'
 import type { AssignMessage } from '../../../src/protocol/messages.ts'
@@ -54,7 +57,7 @@ async function check({ path, body, contentType, auth = key }: Sent): Promise<voi
   })
   const text = await response.text()
   expect(response.status, text).toBeLessThan(500)
-  if (response.status === 202) {
+  if (response.ok) {
     const json = JSON.parse(text) as { id?: string; jobs?: { id: string }[] }
     if (json.id) accepted.push(json.id)
     for (const job of json.jobs ?? []) accepted.push(job.id)
@@ -220,6 +223,68 @@ describe('requester API under generated bad input', () => {
           contentType: 'application/json',
           auth: printable,
         })
+      }),
+      { numRuns: 100 },
+    )
+  })
+
+  test('behavior: sign-in with bad SIWE messages, signatures and cookies', async () => {
+    const { nonce } = (await (await fetch(`${grid.baseUrl}/v1/auth/nonce`)).json()) as {
+      nonce: string
+    }
+    const account = privateKeyToAccount(generatePrivateKey())
+    const siwe = fc.record({
+      domain: fc.constantFrom(new URL(grid.baseUrl).host, 'evil.example', 'evil.example:8700'),
+      chainId: fc.constantFrom(TEST_CHAIN_ID, 1, 0),
+      nonce: fc.oneof(fc.constant(nonce), fc.stringMatching(/^[a-zA-Z0-9]{8,20}$/)),
+      issuedAt: fc.date({
+        min: new Date('2020-01-01'),
+        max: new Date('2030-01-01'),
+        noInvalidDate: true,
+      }),
+      sign: fc.boolean(),
+    })
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          siwe.map(async ({ domain, chainId, nonce, issuedAt, sign }) => {
+            const message = createSiweMessage({
+              address: account.address,
+              chainId,
+              domain,
+              nonce,
+              uri: grid.baseUrl,
+              version: '1',
+              issuedAt,
+            })
+            // Half signed by another key; the rest by the named wallet (some of those may even
+            // be valid sign-ins: a 2xx is an acceptable answer too).
+            const signer = sign ? privateKeyToAccount(generatePrivateKey()) : account
+            return { message, signature: await signer.signMessage({ message }) }
+          }),
+          fc.record({ message: fc.string(), signature: fc.string() }).map(async (v) => v),
+          fc.jsonValue({ maxDepth: 2 }).map(async (v) => v),
+        ),
+        async (body) => {
+          await check({
+            path: '/v1/auth/verify',
+            body: JSON.stringify(await body),
+            contentType: 'application/json',
+          })
+        },
+      ),
+      { numRuns: 150 },
+    )
+    // Random session cookies read nothing.
+    await fc.assert(
+      fc.asyncProperty(fc.stringMatching(/^[\x21-\x7e]{0,60}$/), async (token) => {
+        tried++
+        const response = await fetch(`${grid.baseUrl}/v1/earnings`, {
+          headers: { cookie: `ig_session=${token}` },
+        })
+        expect(response.status).toBe(401)
+        const json = (await response.json()) as { error?: { code?: unknown } }
+        expect(isErrorCode(json.error?.code)).toBe(true)
       }),
       { numRuns: 100 },
     )
