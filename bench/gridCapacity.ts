@@ -52,7 +52,7 @@ const WARMUP_MS = 1500
 const WINDOW_MS = 4000
 const GOAL_PER_CORE = 3000
 
-type LoadProcess = { child: ChildProcess; reports: SimWorkersReport[]; wake: () => void }
+export type LoadProcess = { child: ChildProcess; reports: SimWorkersReport[]; wake: () => void }
 
 type Row = {
   connections: number
@@ -74,7 +74,7 @@ type Row = {
   workersLeft: number
 }
 
-function forkLoadProcess(): LoadProcess {
+export function forkLoadProcess(): LoadProcess {
   const child = fork(path.join(import.meta.dirname, 'gridSimWorkers.ts'), [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -87,7 +87,7 @@ function forkLoadProcess(): LoadProcess {
   return process
 }
 
-function waitReport(
+export function waitReport(
   load: LoadProcess,
   type: SimWorkersReport['type'],
   timeoutMs: number,
@@ -109,7 +109,7 @@ function waitReport(
   })
 }
 
-const send = (load: LoadProcess, command: SimWorkersCommand) => load.child.send(command)
+export const send = (load: LoadProcess, command: SimWorkersCommand) => load.child.send(command)
 
 export async function runGridCapacity(): Promise<string> {
   const profileDir = process.env.GRID_BENCH_CPU_PROF
