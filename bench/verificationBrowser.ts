@@ -117,6 +117,9 @@ export async function runVerificationBrowser(
     const wallMs = performance.now() - started
     if (errors.length > 0) console.error(`bench: verification: page errors: ${errors.join(' | ')}`)
     const tamperedReturned = tamperers.reduce((n, t) => n + t.tampered.size, 0)
+    console.error(
+      `bench: verification: tamperers' results by decision/method: ${JSON.stringify(outcome.tamperersByMethod)}`,
+    )
     const text = formatBrowserRun({
       options,
       outcome,
@@ -155,7 +158,7 @@ function formatBrowserRun(run: {
         'jobs',
         'completed once',
         'worker results',
-        're-runs',
+        're-runs (honest+tamperers checked)',
         'extra runs',
         're-run time / worker time',
         'tampered (returned/accepted)',
@@ -175,7 +178,7 @@ function formatBrowserRun(run: {
           String(o.jobs),
           String(o.completedOnce),
           String(o.workerResults),
-          String(o.reRuns),
+          `${o.reRuns} (${o.spotChecked.honest}+${o.spotChecked.tamperers})`,
           `${fmt(o.extraRunsPct, 1)}%`,
           `${fmt((100 * o.reRunMs) / Math.max(1e-9, o.workerInferenceMs), 1)}%`,
           `${run.tamperedReturned}/${o.tampered}`,
