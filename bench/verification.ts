@@ -4,10 +4,31 @@
  * (adaptive spot-checks on onnxruntime-node), the same with tampering that starts after 100
  * honest jobs (a sleeper), then the same workers under BOINC-style plain
  * replication (k = 2) on 400 jobs for comparison. Real job network, real signatures, real
- * SQLite, real re-runs in the gateway's ONNX worker thread.
+ * SQLite, real re-runs in the gateway's ONNX worker thread. Then the same adversary beside real
+ * Chromium contributor tabs and a real gateway process (bench/verificationBrowser.ts), inside a
+ * private network namespace when possible (WebRTC-Direct), else over WebSocket.
  */
 import { type AdversarialRunReport, runAdversarial } from '../test/fixtures/adversarialRun.ts'
 import { fmt, table } from './measure.ts'
+import { canNetns, runInNetns } from './runInNetns.ts'
+
+/** The Chromium row, in a private network namespace when possible. */
+export async function runVerificationTabs(): Promise<string> {
+  if (!canNetns()) {
+    console.error(
+      'bench: verification: Chromium run here (no private network namespace: WebSocket instead of WebRTC-Direct)',
+    )
+    const { runVerificationBrowser } = await import('./verificationBrowser.ts')
+    return (await runVerificationBrowser()).text
+  }
+  console.error(
+    'bench: verification: Chromium run inside a private network namespace (veth 10.254.0.1 <-> 10.254.0.2)',
+  )
+  return runInNetns({
+    program: 'bench/verificationBrowser.ts',
+    label: 'the Chromium adversarial run',
+  })
+}
 
 export async function runVerificationBench(): Promise<string> {
   const common = { honestWorkers: 6, tamperingWorkers: 2, tamperRate: 0.2, seed: 2026 }
@@ -20,6 +41,7 @@ export async function runVerificationBench(): Promise<string> {
     spotCheckFloor: 0.05,
   })
   const replicated = await runAdversarial({ ...common, jobs: 400, redundancy: 2 })
+  const tabs = await runVerificationTabs()
   const row = (name: string, r: AdversarialRunReport) => [
     name,
     String(r.jobs),
@@ -75,5 +97,7 @@ export async function runVerificationBench(): Promise<string> {
     'thread; worker time is what the simulated workers report (same runtime, same machine).',
     'The second row is a harder adversary than the issue asks for: wallets that earn a long',
     'valid streak first, when their check rate has fallen towards the floor (--spot-check-floor).',
+    '',
+    tabs,
   ].join('\n')
 }
