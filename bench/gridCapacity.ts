@@ -111,28 +111,31 @@ export function waitReport(
 
 export const send = (load: LoadProcess, command: SimWorkersCommand) => load.child.send(command)
 
+/** A gateway for simulated workers: shared by the capacity bench and the load program. */
+export const SIMULATED_WORKER_GATEWAY_ARGS = [
+  '--operator-token',
+  BENCH_OPERATOR_TOKEN,
+  '--log-level',
+  'warn',
+  // 1,000 workers dial from one address within seconds: lift the per-IP accept rate.
+  '--p2p-inbound-rate',
+  '1000000',
+  '--p2p-max-connections',
+  '4096',
+  '--p2p-listen',
+  '/ip4/127.0.0.1/tcp/0/ws',
+  // The simulated workers answer zeros, not the model's outputs: spot-checks would suspend
+  // them all. Verification's own cost is the `verification` suite's figure.
+  '--spot-check-probation',
+  '0',
+  '--spot-check-floor',
+  '0',
+]
+
 export async function runGridCapacity(): Promise<string> {
   const profileDir = process.env.GRID_BENCH_CPU_PROF
   const gateway = await startGateway({
-    args: [
-      '--operator-token',
-      BENCH_OPERATOR_TOKEN,
-      '--log-level',
-      'warn',
-      // 1,000 workers dial from one address within seconds: lift the per-IP accept rate.
-      '--p2p-inbound-rate',
-      '1000000',
-      '--p2p-max-connections',
-      '4096',
-      '--p2p-listen',
-      '/ip4/127.0.0.1/tcp/0/ws',
-      // The simulated workers answer zeros, not the model's outputs: spot-checks would suspend
-      // them all. Verification's own cost is the `verification` suite's figure.
-      '--spot-check-probation',
-      '0',
-      '--spot-check-floor',
-      '0',
-    ],
+    args: SIMULATED_WORKER_GATEWAY_ARGS,
     env: profileDir
       ? {
           NODE_OPTIONS: `--import=${path.join(import.meta.dirname, 'cpuProfileHook.mjs')}`,

@@ -14,9 +14,8 @@ import { parseArgs } from 'node:util'
 import { parseManifest } from '../src/protocol/models/parseManifest.ts'
 import { startGateway } from '../test/fixtures/startGateway.ts'
 import { testModels } from '../test/worker/engineModels.ts'
-import { forkLoadProcess, send, waitReport } from './gridCapacity.ts'
+import { forkLoadProcess, SIMULATED_WORKER_GATEWAY_ARGS, send, waitReport } from './gridCapacity.ts'
 import {
-  BENCH_OPERATOR_TOKEN,
   createBenchApiKey,
   findModel,
   histogramQuantile,
@@ -55,24 +54,7 @@ const rssMiB = (pid: number) => {
   return line?.[1] ? Number(line[1]) / 1024 : Number.NaN
 }
 
-const gateway = await startGateway({
-  args: [
-    '--operator-token',
-    BENCH_OPERATOR_TOKEN,
-    '--log-level',
-    'warn',
-    '--p2p-inbound-rate',
-    '1000000',
-    '--p2p-max-connections',
-    '4096',
-    '--p2p-listen',
-    '/ip4/127.0.0.1/tcp/0/ws',
-    '--spot-check-probation',
-    '0',
-    '--spot-check-floor',
-    '0',
-  ],
-})
+const gateway = await startGateway({ args: SIMULATED_WORKER_GATEWAY_ARGS })
 const loads = Array.from({ length: LOAD_PROCESSES }, forkLoadProcess)
 let failure: unknown
 try {
