@@ -1,24 +1,41 @@
-import { ContributorCard } from './ContributorCard.tsx'
-import { DeviceCard } from './DeviceCard.tsx'
-import { GatewayStatus } from './GatewayStatus.tsx'
+import { lazy, Suspense } from 'react'
+import { ContributorPage } from './ContributorPage.tsx'
+import { NavLink } from './routing/NavLink.tsx'
+import { useRoute } from './routing/useRoute.ts'
 
+// The dashboard (charting) and the network page load only when visited.
+const DashboardPage = lazy(() =>
+  import('./dashboard/DashboardPage.tsx').then((m) => ({ default: m.DashboardPage })),
+)
+const NetworkPage = lazy(() =>
+  import('./network/NetworkPage.tsx').then((m) => ({ default: m.NetworkPage })),
+)
+
+/**
+ * The app's frame and its three pages. The contributor page stays mounted (hidden) while another
+ * page shows, so a running contribution goes on while its owner reads the dashboard.
+ */
 export function App() {
+  const route = useRoute()
   return (
     <div className="page">
       <header className="masthead">
         <img src="/favicon.svg" alt="" width={32} height={32} />
         <h1>Inference Grid</h1>
+        <nav className="site-nav" aria-label="Pages">
+          <NavLink to="/">Contribute</NavLink>
+          <NavLink to="/dashboard">Dashboard</NavLink>
+          <NavLink to="/network">Network</NavLink>
+        </nav>
       </header>
       <main>
-        <p className="lede">
-          Lend this tab&rsquo;s GPU or CPU to run open AI models for people who need them. Every
-          result is checked and signed, and verified work earns credit for the wallet you connect.
-        </p>
-        <div className="cards">
-          <ContributorCard />
-          <DeviceCard />
-          <GatewayStatus />
+        <div hidden={route !== '/'}>
+          <ContributorPage />
         </div>
+        <Suspense fallback={<p aria-live="polite">Loading&hellip;</p>}>
+          {route === '/dashboard' && <DashboardPage />}
+          {route === '/network' && <NetworkPage />}
+        </Suspense>
       </main>
       <footer className="footer">
         Nothing runs on this device until you choose to contribute. Closing the tab stops

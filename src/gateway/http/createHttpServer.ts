@@ -117,6 +117,8 @@ export function createHttpServer(
 
   // The app's entry point answers any client, not only those that ask for HTML (curl, probes).
   app.get('/', (_request, reply) => serveIndex(reply))
+  app.get('/dashboard', (_request, reply) => serveIndex(reply))
+  app.get('/network', (_request, reply) => serveIndex(reply))
   // The page the partner widget frames (src/ui/embed): the app's entry, embeddable cross-origin.
   app.get('/embed', (_request, reply) => serveIndex(reply.headers(embedHeaders)))
 
@@ -149,7 +151,7 @@ export function createHttpServer(
     const isRead = request.method === 'GET' || request.method === 'HEAD'
     // The same path answers HTML or a JSON 404 depending on Accept: caches must key on it.
     reply.header('vary', 'Accept')
-    // Client-side routes (/dashboard, /embed) are navigations: browsers send Accept: text/html.
+    // Other client-side paths are navigations: browsers send Accept: text/html.
     if (isRead && !apiPath.test(pathname) && acceptsHtml(request)) return serveIndex(reply)
     return sendError(
       new RouteNotFoundError({ method: request.method, path: pathname }),
