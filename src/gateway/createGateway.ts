@@ -8,6 +8,7 @@ import type { JobNetwork } from './createJobNetwork.ts'
 import { ListenError } from './errors/http.ts'
 import type { DatabaseUnavailableError } from './errors/storage.ts'
 import { createHttpServer } from './http/createHttpServer.ts'
+import { websocketSources } from './http/websocketSources.ts'
 import { type Logger, namespacedLogger } from './logging/createLogger.ts'
 import type { GatewayMetrics } from './metrics/createMetrics.ts'
 import type { ModelRegistry } from './models/ModelRegistry.ts'
@@ -94,12 +95,16 @@ export function createGateway(components: GatewayComponents): CreateGatewayRetur
       const startedAt = performance.now()
       id = await database.ensureMeta('gateway_id', randomUUID())
       await components.models?.start()
+      const { jobNetwork } = components
       const server = createHttpServer(
         { appDir: config.appDir, version, startedAt },
         {
           logger: components.logger,
           metrics,
           database,
+          // The app's libp2p node dials these WebSocket listeners: the pages' CSP must allow them.
+          connectSources:
+            jobNetwork && (() => websocketSources(jobNetwork.networkInfo().websocket)),
           models: components.models && {
             registry: components.models,
             operatorToken: config.operatorToken,

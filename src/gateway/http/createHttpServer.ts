@@ -15,6 +15,7 @@ import { type ModelRoutesOptions, registerModelRoutes } from '../models/http/reg
 import type { GatewayDatabase } from '../storage/GatewayDatabase.ts'
 import { appMissingPage } from './appMissingPage.ts'
 import { responseHeaders } from './isolationHeaders.ts'
+import { pageHeaders } from './pageHeaders.ts'
 import { toErrorResponse } from './toErrorResponse.ts'
 import { crossOriginResourceHeaders, embedHeaders, isWidgetFile } from './widgetHeaders.ts'
 
@@ -32,6 +33,11 @@ export type HttpServerComponents = {
   database: GatewayDatabase
   /** The model routes' registry and settings; without them no model routes exist. */
   models?: ModelRoutesOptions | undefined
+  /**
+   * WebSocket sources for the pages' CSP connect-src (websocketSources of the libp2p node's
+   * current addresses); asked at each request, since listeners bind after the server is built.
+   */
+  connectSources?: (() => readonly string[]) | undefined
 }
 
 export type CreateHttpServerReturnType = FastifyInstance
@@ -44,6 +50,8 @@ const quietRoutes = new Set(['/healthz', '/metrics'])
 const immutableCacheControl = 'public, max-age=31536000, immutable'
 /** Everything else (index.html above all) is revalidated with its ETag on each use. */
 const revalidateCacheControl = 'no-cache'
+/** The "run npm run build" page styles itself inline and runs nothing. */
+const appMissingPolicy = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 
 /**
  * The gateway's HTTP server: health, metrics, the built web app with SPA fallback, and JSON errors.
@@ -57,6 +65,7 @@ export function createHttpServer(
   // Typed as fastify's logger so the instance keeps fastify's default generics.
   const logger: FastifyBaseLogger = namespacedLogger(components.logger, 'gateway:http')
   const indexFile = path.join(appDir, 'index.html')
+  const headersFor = memoizedPageHeaders(components.connectSources)
 
   const app = Fastify({
     loggerInstance: logger,
@@ -68,8 +77,10 @@ export function createHttpServer(
     frameworkErrors: (error, request, reply) => sendError(error, request, reply),
   })
 
+  // Every response gets the app's CSP (a worker script takes the policy of its own response; an
+  // error page must not be framable either); /embed replaces it with its framable variant.
   app.addHook('onRequest', async (_request, reply) => {
-    reply.headers(responseHeaders)
+    reply.headers(responseHeaders).headers(headersFor('none'))
   })
 
   app.addHook('onResponse', async (request, reply) => {
@@ -89,6 +100,20 @@ export function createHttpServer(
   })
 
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply))
+
+  function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+    const { status, body, headers, internal } = toErrorResponse(error)
+    if (internal) request.log.error({ err: error }, 'request failed')
+    else request.log.debug({ err: error, status }, 'request rejected')
+    return reply
+      .code(status)
+      .headers(responseHeaders)
+      .headers(headersFor('none'))
+      .headers(headers)
+      .header('cache-control', 'no-store')
+      .type('application/json; charset=utf-8')
+      .send(body)
+  }
 
   app.get('/healthz', async (request, reply) => {
     let db: 'ok' | 'error' = 'ok'
@@ -120,7 +145,11 @@ export function createHttpServer(
   app.get('/dashboard', (_request, reply) => serveIndex(reply))
   app.get('/network', (_request, reply) => serveIndex(reply))
   // The page the partner widget frames (src/ui/embed): the app's entry, embeddable cross-origin.
-  app.get('/embed', (_request, reply) => serveIndex(reply.headers(embedHeaders)))
+  app.get('/embed', (_request, reply) =>
+    serveIndex(
+      reply.headers(embedHeaders).headers(headersFor('any')).removeHeader('x-frame-options'),
+    ),
+  )
 
   app.register(fastifyStatic, {
     root: appDir,
@@ -170,23 +199,41 @@ export function createHttpServer(
       .code(503)
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
+      .header('content-security-policy', appMissingPolicy)
       .send(appMissingPage({ appDir }))
   }
 
   return app
 }
 
-function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const { status, body, headers, internal } = toErrorResponse(error)
-  if (internal) request.log.error({ err: error }, 'request failed')
-  else request.log.debug({ err: error, status }, 'request rejected')
-  return reply
-    .code(status)
-    .headers(responseHeaders)
-    .headers(headers)
-    .header('cache-control', 'no-store')
-    .type('application/json; charset=utf-8')
-    .send(body)
+/**
+ * pageHeaders for the current connect sources, rebuilt only when those change (each request asks;
+ * the load test sends thousands a second).
+ */
+function memoizedPageHeaders(
+  connectSources: (() => readonly string[]) | undefined,
+): (framing: 'none' | 'any') => Record<string, string> {
+  let key: string | undefined
+  let cached: Record<'none' | 'any', Record<string, string>> | undefined
+  return (framing) => {
+    let sources: readonly string[]
+    try {
+      sources = connectSources?.() ?? []
+    } catch {
+      // The node is not running (a request that raced the stop): keep the last policy.
+      if (cached) return cached[framing]
+      sources = []
+    }
+    const next = sources.join(' ')
+    if (cached === undefined || next !== key) {
+      key = next
+      cached = {
+        none: pageHeaders({ connectSources: sources, framing: 'none' }),
+        any: pageHeaders({ connectSources: sources, framing: 'any' }),
+      }
+    }
+    return cached[framing]
+  }
 }
 
 function pathOf(url: string): string {
