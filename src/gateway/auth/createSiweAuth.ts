@@ -100,7 +100,9 @@ export function createSiweAuth(
       )
     const origin = settings.origins().find((o) => new URL(o).host === domain)
     if (!origin) throw invalid(`The sign-in message is for ${domain}, not for this site.`)
-    if (!uri.startsWith(origin)) throw invalid(`The sign-in message's URI is not on ${origin}.`)
+    // Compared as origins: a prefix test would let https://grid.example.evil.test pass.
+    if (originOf(uri) !== new URL(origin).origin)
+      throw invalid(`The sign-in message's URI is not on ${origin}.`)
     if (parsed.scheme !== undefined && `${parsed.scheme}:` !== new URL(origin).protocol)
       throw invalid(`The sign-in message's scheme is not ${new URL(origin).protocol}`)
     if (chainId !== settings.chainId)
@@ -200,4 +202,12 @@ export function createSiweAuth(
 
 function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex')
+}
+
+function originOf(uri: string): string | undefined {
+  try {
+    return new URL(uri).origin
+  } catch {
+    return undefined
+  }
 }

@@ -172,6 +172,8 @@ describe('SIWE dashboard sessions', () => {
 
   test.each([
     ['another domain', { domain: 'evil.example', uri: 'http://evil.example' }],
+    // The URI must be on the origin itself, not merely start with its text.
+    ['a URI on a look-alike host', { uri: `${TEST_ORIGIN}.evil.example/dashboard` }],
     ['another chain', { chainId: 1 }],
     ['an expired message', { expirationTime: new Date(Date.now() - 1000) }],
     ['an old message', { issuedAt: new Date(Date.now() - 3_600_000) }],
