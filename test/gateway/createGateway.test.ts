@@ -211,7 +211,8 @@ describe('static app', () => {
   })
 
   test('behavior: client routes fall back to index.html for browsers', async () => {
-    for (const route of ['/dashboard', '/dashboard/earnings?tab=1']) {
+    // Not /dashboard or /network: those are routes of their own now (any Accept, no Vary).
+    for (const route of ['/settings', '/dashboard/earnings?tab=1']) {
       const response = await get(route, html)
       expect(response.status, route).toBe(200)
       expect(response.headers.get('cache-control')).toBe('no-cache')
