@@ -516,34 +516,43 @@ test.describe('engine on WASM', () => {
     expect(result.states).toContain('paused')
   })
 
-  test('behavior: a crashed worker fails pending and later calls with ENGINE_WORKER_CRASHED', async ({
-    page,
-  }) => {
-    await openEnginePage(page)
-    const result = await page.evaluate(async () => {
-      const { engine, modelSource } = (globalThis as unknown as HarnessGlobal).engineHarness
-      // A worker that throws on its first message: the same error event a real crash raises.
-      const script = "self.onmessage = () => { throw new Error('boom in the engine worker') }"
-      const url = URL.createObjectURL(new Blob([script], { type: 'text/javascript' }))
-      const grid = engine.createEngineProxy({ worker: new Worker(url), modelSource })
-      const events: string[] = []
-      const failure = (error: unknown) => {
-        const e = error as InstanceType<typeof engine.EngineError>
-        return { code: e.code, details: e.details, isEngineError: e instanceof engine.EngineError }
-      }
-      const pending = await grid.init().then(() => null, failure)
-      grid.subscribe((event) => events.push(event.type))
-      const later = await grid.pause().then(() => null, failure)
-      const status = await grid.getStatus()
-      return { pending, later, status: status.state, events }
+  test.describe('a worker from a blob: URL', () => {
+    // The simulated crash runs a blob: worker, which the app's CSP (worker-src 'self') refuses.
+    test.use({ bypassCSP: true })
+
+    test('behavior: a crashed worker fails pending and later calls with ENGINE_WORKER_CRASHED', async ({
+      page,
+    }) => {
+      await openEnginePage(page)
+      const result = await page.evaluate(async () => {
+        const { engine, modelSource } = (globalThis as unknown as HarnessGlobal).engineHarness
+        // A worker that throws on its first message: the same error event a real crash raises.
+        const script = "self.onmessage = () => { throw new Error('boom in the engine worker') }"
+        const url = URL.createObjectURL(new Blob([script], { type: 'text/javascript' }))
+        const grid = engine.createEngineProxy({ worker: new Worker(url), modelSource })
+        const events: string[] = []
+        const failure = (error: unknown) => {
+          const e = error as InstanceType<typeof engine.EngineError>
+          return {
+            code: e.code,
+            details: e.details,
+            isEngineError: e instanceof engine.EngineError,
+          }
+        }
+        const pending = await grid.init().then(() => null, failure)
+        grid.subscribe((event) => events.push(event.type))
+        const later = await grid.pause().then(() => null, failure)
+        const status = await grid.getStatus()
+        return { pending, later, status: status.state, events }
+      })
+      expect(result.pending).toMatchObject({
+        code: 'ENGINE_WORKER_CRASHED',
+        isEngineError: true,
+        details: { message: expect.stringContaining('boom in the engine worker') },
+      })
+      expect(result.later).toMatchObject({ code: 'ENGINE_WORKER_CRASHED' })
+      expect(result.status).toBe('crashed')
     })
-    expect(result.pending).toMatchObject({
-      code: 'ENGINE_WORKER_CRASHED',
-      isEngineError: true,
-      details: { message: expect.stringContaining('boom in the engine worker') },
-    })
-    expect(result.later).toMatchObject({ code: 'ENGINE_WORKER_CRASHED' })
-    expect(result.status).toBe('crashed')
   })
 
   test('behavior: the page stays responsive while the engine computes', async ({ page }) => {
