@@ -122,6 +122,14 @@ export const SIMULATED_WORKER_GATEWAY_ARGS = [
   '1000000',
   '--p2p-max-connections',
   '4096',
+  // ... and the per-IP ceilings on connections and work sessions (every simulated worker is
+  // 127.0.0.1), and the open-jobs ceiling per API key (the capacity run pre-fills a deep queue).
+  '--p2p-max-connections-per-ip',
+  '0',
+  '--max-sessions-per-ip',
+  '0',
+  '--max-open-jobs-per-key',
+  '100000000',
   '--p2p-listen',
   '/ip4/127.0.0.1/tcp/0/ws',
   // The simulated workers answer zeros, not the model's outputs: spot-checks would suspend

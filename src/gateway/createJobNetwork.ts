@@ -5,6 +5,7 @@ import { type ApiKeyStore, createSqliteApiKeyStore } from './api/ApiKeyStore.ts'
 import { createRateLimiter } from './api/createRateLimiter.ts'
 import { openApiDocument } from './api/openApiDocument.ts'
 import { registerApiKeyRoutes } from './api/registerApiKeyRoutes.ts'
+import { registerIpRateLimit } from './api/registerIpRateLimit.ts'
 import { registerJobRoutes } from './api/registerJobRoutes.ts'
 import {
   type NetworkInfo,
@@ -16,6 +17,7 @@ import { registerAuthRoutes } from './auth/registerAuthRoutes.ts'
 import type { JobNetworkConfig } from './config/parseJobNetworkConfig.ts'
 import { DEMO_REQUESTER } from './demo/createDemoRequester.ts'
 import { registerLedgerRoutes } from './ledger/registerLedgerRoutes.ts'
+import { createLimitReporter } from './limits/createLimitReporter.ts'
 import { type Logger, namespacedLogger } from './logging/createLogger.ts'
 import {
   createJobNetworkMetrics,
@@ -77,8 +79,6 @@ export type JobNetwork = Startable & {
 
 export type CreateJobNetworkReturnType = JobNetwork
 
-/** Largest total of input bytes per job (the assignment must also fit one 32 MiB frame). */
-export const MAX_JOB_INPUT_BYTES = 16 * 1024 * 1024
 export const MAX_BATCH_JOBS = 1000
 export const MAX_REDUNDANCY = 8
 
@@ -93,6 +93,11 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
   const logger = namespacedLogger(components.logger, 'gateway:network')
   const now = components.now ?? Date.now
   const metrics = createJobNetworkMetrics(registry)
+  const limits = createLimitReporter({
+    counter: metrics.limitRejections,
+    logger: components.logger,
+    now,
+  })
   const store = createSqliteJobStore(sqlite)
   const apiKeys = createSqliteApiKeyStore(sqlite)
   const nonces = createSqliteDelegationNonces({ db: sqlite })
@@ -164,6 +169,12 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
       maxSlotsPerWorker: config.maxWorkerSlots,
       allowedOrigins: origins,
       chainId: config.chainId,
+      limits: {
+        frameRate: config.limits.workFrameRate,
+        maxSessionsPerWallet: config.limits.maxSessionsPerWallet,
+        maxSessionsPerIp: config.limits.maxSessionsPerIp,
+        maxResultBytes: config.limits.maxResultBytes,
+      },
       verifyContractSignature: config.rpcUrl
         ? createContractSignatureVerifier({ rpcUrl: config.rpcUrl })
         : undefined,
@@ -176,6 +187,7 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
       nonces,
       logger: components.logger,
       metrics,
+      limits,
       now,
       suspension: (identity) => verifier.suspension(identity),
     },
@@ -209,6 +221,15 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
     isStarted: () => started,
 
     registerRoutes(app) {
+      registerIpRateLimit(
+        app,
+        {
+          ratePerSecond: config.limits.ipRatePerSecond,
+          burst: config.limits.ipBurst,
+          prefixes: ['/v1/auth/', '/v1/earnings', '/v1/delegations/', '/v1/ledger/'],
+        },
+        { limiter: createRateLimiter(), limits },
+      )
       registerNetworkRoutes(app, { networkInfo, nonces, now })
       registerAuthRoutes(app, {
         auth: siwe,
@@ -228,15 +249,16 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
         app,
         {
           maxBodyBytes: config.apiMaxBodyBytes,
-          maxInputBytes: MAX_JOB_INPUT_BYTES,
+          maxInputBytes: config.limits.maxJobInputBytes,
           maxBatchJobs: MAX_BATCH_JOBS,
           maxWaitSeconds: config.apiMaxWaitSeconds,
           maxRedundancy: MAX_REDUNDANCY,
           defaultMaxAttempts: config.maxAttempts,
           maxAttemptsLimit: 100,
           defaultPrice: verification.defaultPrice,
+          maxOpenJobsPerKey: config.limits.maxOpenJobsPerKey,
         },
-        { scheduler, catalog, apiKeys, rateLimiter: createRateLimiter(), now },
+        { scheduler, catalog, apiKeys, rateLimiter: createRateLimiter(), limits, now },
       )
       const document = openApiDocument({
         version: components.version,
@@ -258,6 +280,7 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
         privateKey: identity.privateKey,
         certificate: identity.certificate,
         start: false,
+        onLimit: (limit, subject) => limits.reject(limit, subject),
       })
       try {
         await scheduler.start()

@@ -36,6 +36,45 @@ describe('parseJobNetworkConfig', () => {
     })
   })
 
+  test('args: abuse limits (flags and variables; 0 turns the per-wallet and per-IP ones off)', () => {
+    const config = parse(
+      [
+        '--ip-rate',
+        '5',
+        '--ip-burst',
+        '7',
+        '--max-open-jobs-per-key',
+        '100',
+        '--work-frame-rate',
+        '50',
+        '--max-sessions-per-wallet',
+        '0',
+        '--max-result-mib',
+        '2',
+        '--max-job-input-mib',
+        '3',
+        '--p2p-max-connections-per-ip',
+        '3',
+      ],
+      { INFERENCE_GRID_MAX_SESSIONS_PER_IP: '9' },
+    )
+    expect(config.limits).toEqual({
+      ipRatePerSecond: 5,
+      ipBurst: 7,
+      maxOpenJobsPerKey: 100,
+      maxJobInputBytes: 3 * 1024 * 1024,
+      workFrameRate: 50,
+      maxSessionsPerWallet: 0,
+      maxSessionsPerIp: 9,
+      maxResultBytes: 2 * 1024 * 1024,
+    })
+    expect(config.p2p.maxConnectionsPerIp).toBe(3)
+    expect(errorOf(['--max-result-mib', '32']).shortMessage).toMatchInlineSnapshot(
+      `"--max-result-mib must be a whole number from 1 to 31; got "32"."`,
+    )
+    expect(errorOf(['--work-frame-rate', '0']).code).toBe('CONFIG_INVALID_VALUE')
+  })
+
   test('default', () => {
     expect(parse([])).toMatchInlineSnapshot(`
       {
@@ -45,6 +84,16 @@ describe('parseJobNetworkConfig', () => {
         "gridOrigins": undefined,
         "heartbeatMs": 10000,
         "leaseMs": 30000,
+        "limits": {
+          "ipBurst": 200,
+          "ipRatePerSecond": 20,
+          "maxJobInputBytes": 16777216,
+          "maxOpenJobsPerKey": 10000,
+          "maxResultBytes": 16777216,
+          "maxSessionsPerIp": 256,
+          "maxSessionsPerWallet": 64,
+          "workFrameRate": 2000,
+        },
         "maxAttempts": 3,
         "maxWorkerSlots": 16,
         "p2p": {
@@ -56,6 +105,7 @@ describe('parseJobNetworkConfig', () => {
             "/ip4/127.0.0.1/udp/8702/webrtc-direct",
           ],
           "maxConnections": 2048,
+          "maxConnectionsPerIp": 256,
           "maxPendingInboundConnections": 256,
           "relay": {
             "dataLimitBytes": 1048576,

@@ -232,7 +232,9 @@ export function openApiDocument(parameters: OpenApiDocumentParameters) {
             '413': errorResponse('Body or inputs too large (PAYLOAD_TOO_LARGE, JOB_TOO_LARGE).'),
             '415': errorResponse('Neither JSON nor CBOR.'),
             '422': errorResponse('Unknown model or inputs that do not match its manifest.'),
-            '429': errorResponse('RATE_LIMITED or QUOTA_EXCEEDED; see Retry-After.'),
+            '429': errorResponse(
+              'RATE_LIMITED, QUOTA_EXCEEDED or REQUESTER_QUEUE_FULL (too many jobs open for this key); see Retry-After.',
+            ),
           },
         },
       },
@@ -265,7 +267,9 @@ export function openApiDocument(parameters: OpenApiDocumentParameters) {
             '401': errorResponse('No or unknown API key.'),
             '413': errorResponse('Too many jobs or too large.'),
             '422': errorResponse('A job does not match its model.'),
-            '429': errorResponse('Rate limit or daily quota.'),
+            '429': errorResponse(
+              'Rate limit, daily quota or open-jobs limit (REQUESTER_QUEUE_FULL).',
+            ),
           },
         },
       },

@@ -1,7 +1,10 @@
 import { encode as encodeCbor } from 'cborg'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { decodeCbor } from '../../protocol/codec/decodeCbor.ts'
+import { BaseError } from '../../protocol/errors/BaseError.ts'
 import { ApiKeyError, JobRequestError, RateLimitError } from '../errors/api.ts'
+import type { LimitReporter } from '../limits/createLimitReporter.ts'
+import type { LimitName } from '../limits/LimitName.ts'
 import type { Scheduler } from '../scheduler/createScheduler.ts'
 import type { NewJob } from '../scheduler/JobStore.ts'
 import type { ModelCatalog } from '../scheduler/ModelCatalog.ts'
@@ -25,15 +28,25 @@ export type JobApiSettings = {
   /** Micro-credits per verified result for a job that names no price. */
   defaultPrice?: bigint | undefined
   maxAttemptsLimit: number
+  /** Most jobs one API key may have open (queued or leased); 0: no limit. */
+  maxOpenJobsPerKey?: number | undefined
 }
 
 export type JobApiComponents = {
-  scheduler: Pick<Scheduler, 'submit' | 'cancel' | 'getJob' | 'getResults' | 'waitForSettled'>
+  scheduler: Pick<
+    Scheduler,
+    'submit' | 'cancel' | 'getJob' | 'getResults' | 'waitForSettled' | 'requesterLoad'
+  >
   catalog: ModelCatalog
   apiKeys: Pick<ApiKeyStore, 'findBySecret'>
   rateLimiter: RateLimiter
+  /** Counts and logs requests refused by a limit (rate, quota, open jobs, sizes). */
+  limits?: LimitReporter | undefined
   now?: (() => number) | undefined
 }
+
+/** Seconds a requester whose queue is full is asked to wait before trying again. */
+const QUEUE_FULL_RETRY_AFTER_S = 5
 
 const cborType = 'application/cbor'
 /** Job ids are UUIDs; anything else cannot name a job, and is not worth a database lookup. */
@@ -67,6 +80,15 @@ export function registerJobRoutes(
         }
       },
     )
+
+    // Every refusal by a limit is counted and logged in one place, whichever step raised it.
+    api.addHook('onError', async (request, _reply, error) => {
+      const limit = limitOf(error)
+      if (limit)
+        components.limits?.reject(limit, keys.get(request)?.id ?? request.ip, {
+          route: request.routeOptions.url ?? request.url,
+        })
+    })
 
     api.addHook('onRequest', async (request, reply) => {
       const key = await authenticate(request)
@@ -175,6 +197,19 @@ export function registerJobRoutes(
   }
 
   async function submit(jobs: NewJob[], key: ApiKey, reply: FastifyReply): Promise<void> {
+    const maxOpen = settings.maxOpenJobsPerKey ?? 0
+    const open = scheduler.requesterLoad(key.id).open
+    if (maxOpen > 0 && open + jobs.length > maxOpen) {
+      reply.header('retry-after', String(QUEUE_FULL_RETRY_AFTER_S))
+      throw new RateLimitError(
+        'REQUESTER_QUEUE_FULL',
+        `This API key has ${open} jobs open and may have at most ${maxOpen}; wait for some to finish (or cancel some), then submit again.`,
+        {
+          retryAfterS: QUEUE_FULL_RETRY_AFTER_S,
+          details: { open, limit: maxOpen, requested: jobs.length },
+        },
+      )
+    }
     const at = new Date(now())
     const quota =
       key.dailyJobQuota === undefined
@@ -208,6 +243,29 @@ export function registerJobRoutes(
     const results = metadataOnly ? [] : await scheduler.getResults(id)
     return toJobView({ job, results, encoding: wantsCbor(request) ? 'bytes' : 'base64' })
   }
+}
+
+/** Which limit refused a request, if one did. */
+function limitOf(error: unknown): LimitName | undefined {
+  if (error instanceof BaseError) {
+    switch (error.code) {
+      case 'RATE_LIMITED':
+        return 'api_key_rate'
+      case 'QUOTA_EXCEEDED':
+        return 'api_key_quota'
+      case 'REQUESTER_QUEUE_FULL':
+        return 'requester_open_jobs'
+      case 'JOB_TOO_LARGE':
+        return 'job_input_bytes'
+      case 'PROTOCOL_OVERSIZED':
+        return 'http_body_bytes'
+      default:
+        return undefined
+    }
+  }
+  // fastify's own body limit (FST_ERR_CTP_BODY_TOO_LARGE), before any parser ran.
+  const status = (error as { statusCode?: unknown } | undefined)?.statusCode
+  return status === 413 ? 'http_body_bytes' : undefined
 }
 
 function notFound(): JobRequestError {

@@ -223,7 +223,7 @@ export const configOptions = {
     env: 'INFERENCE_GRID_API_MAX_BODY_MIB',
     default: '64',
     description:
-      'Largest requester API body (JSON or CBOR), in MiB; one job’s inputs stay under 16 MiB.',
+      'Largest requester API body (JSON or CBOR), in MiB; over it: 413 PAYLOAD_TOO_LARGE. One job’s inputs have their own limit (--max-job-input-mib).',
   },
   apiMaxWaitS: {
     flag: 'api-max-wait-s',
@@ -231,6 +231,77 @@ export const configOptions = {
     env: 'INFERENCE_GRID_API_MAX_WAIT_S',
     default: '60',
     description: 'Longest long-poll, GET /v1/jobs/:id?wait=<s>.',
+  },
+  // ---- Abuse limits (issue 9). Parsed by parseJobNetworkConfig.ts; docs/ARCHITECTURE.md, "Abuse
+  // limits", says what each refusal looks like.
+  ipRate: {
+    flag: 'ip-rate',
+    value: '<req/s>',
+    env: 'INFERENCE_GRID_IP_RATE',
+    default: '20',
+    description:
+      'Requests per second one IP address may make to routes without an API key (sign-in, delegation nonces, ledger, earnings); over it: 429 IP_RATE_LIMITED.',
+  },
+  ipBurst: {
+    flag: 'ip-burst',
+    value: '<n>',
+    env: 'INFERENCE_GRID_IP_BURST',
+    default: '200',
+    description: '... and how many of them may come at once (token bucket size).',
+  },
+  maxOpenJobsPerKey: {
+    flag: 'max-open-jobs-per-key',
+    value: '<n>',
+    env: 'INFERENCE_GRID_MAX_OPEN_JOBS_PER_KEY',
+    default: '10000',
+    description:
+      'Most jobs one API key may have queued or running; a submission that would pass it is 429 REQUESTER_QUEUE_FULL.',
+  },
+  workFrameRate: {
+    flag: 'work-frame-rate',
+    value: '<frames/s>',
+    env: 'INFERENCE_GRID_WORK_FRAME_RATE',
+    default: '2000',
+    description:
+      'Work-protocol frames per second one libp2p peer may send (bursts of twice that); frames over it are refused (WORK_RATE_LIMITED), and a peer refused that many times is disconnected.',
+  },
+  maxSessionsPerWallet: {
+    flag: 'max-sessions-per-wallet',
+    value: '<n>',
+    env: 'INFERENCE_GRID_MAX_SESSIONS_PER_WALLET',
+    default: '64',
+    description:
+      'Most work sessions (tabs, workers) one wallet may hold at once; 0: no limit. Over it: WORK_SESSION_LIMIT.',
+  },
+  maxSessionsPerIp: {
+    flag: 'max-sessions-per-ip',
+    value: '<n>',
+    env: 'INFERENCE_GRID_MAX_SESSIONS_PER_IP',
+    default: '256',
+    description: 'Most work sessions from one IP address at once; 0: no limit.',
+  },
+  p2pMaxConnectionsPerIp: {
+    flag: 'p2p-max-connections-per-ip',
+    value: '<n>',
+    env: 'INFERENCE_GRID_P2P_MAX_CONNECTIONS_PER_IP',
+    default: '256',
+    description: 'Most open libp2p connections from one IP address; 0: no limit.',
+  },
+  maxJobInputMib: {
+    flag: 'max-job-input-mib',
+    value: '<MiB>',
+    env: 'INFERENCE_GRID_MAX_JOB_INPUT_MIB',
+    default: '16',
+    description:
+      'Largest total of input tensor bytes in one job, in MiB (1 to 31: an assignment must fit one 32 MiB frame); over it: 413 JOB_TOO_LARGE.',
+  },
+  maxResultMib: {
+    flag: 'max-result-mib',
+    value: '<MiB>',
+    env: 'INFERENCE_GRID_MAX_RESULT_MIB',
+    default: '16',
+    description:
+      'Largest total of output bytes one result may carry, in MiB (1 to 31); a larger one is refused (RESULT_TOO_LARGE) and its job requeued.',
   },
   // ---- Demo requester (issue 4, item 6). Parsed by parseDemoConfig.ts.
   demo: {

@@ -25,6 +25,24 @@ export type JobNetworkConfig = {
   apiMaxBodyBytes: number
   apiMaxWaitSeconds: number
   verification: VerificationConfig
+  limits: LimitsConfig
+}
+
+/** Abuse limits (issue 9). 0 in a `max...` field: no limit. */
+export type LimitsConfig = {
+  /** Routes without an API key: requests per second and burst per IP address. */
+  ipRatePerSecond: number
+  ipBurst: number
+  /** Jobs open (queued or leased) per API key. */
+  maxOpenJobsPerKey: number
+  /** Input tensor bytes of one job. */
+  maxJobInputBytes: number
+  /** Work-protocol frames per second per peer (burst: twice that). */
+  workFrameRate: number
+  maxSessionsPerWallet: number
+  maxSessionsPerIp: number
+  /** Output bytes of one result. */
+  maxResultBytes: number
 }
 
 /** Verification and ledger settings (issue 6). */
@@ -90,6 +108,7 @@ export function parseJobNetworkConfig(
       maxConnections: int('p2pMaxConnections', 2048, 1, 1_000_000),
       inboundConnectionsPerHostPerSecond: int('p2pInboundRate', 20, 1, 1_000_000),
       maxPendingInboundConnections: 256,
+      maxConnectionsPerIp: int('p2pMaxConnectionsPerIp', 256, 0, 1_000_000),
       relay: {
         maxReservations: int('relayMaxReservations', 1024, 0, 1_000_000),
         reservationTtlMs: 2 * 60 * 60_000,
@@ -108,6 +127,16 @@ export function parseJobNetworkConfig(
     apiMaxBodyBytes: int('apiMaxBodyMib', 64, 1, 2047) * 1024 * 1024,
     apiMaxWaitSeconds: int('apiMaxWaitS', 60, 0, 3600),
     verification: verificationConfig(read, int),
+    limits: {
+      ipRatePerSecond: int('ipRate', 20, 1, 1_000_000),
+      ipBurst: int('ipBurst', 200, 1, 1_000_000),
+      maxOpenJobsPerKey: int('maxOpenJobsPerKey', 10_000, 1, 100_000_000),
+      maxJobInputBytes: int('maxJobInputMib', 16, 1, 31) * 1024 * 1024,
+      workFrameRate: int('workFrameRate', 2000, 1, 1_000_000),
+      maxSessionsPerWallet: int('maxSessionsPerWallet', 64, 0, 1_000_000),
+      maxSessionsPerIp: int('maxSessionsPerIp', 256, 0, 1_000_000),
+      maxResultBytes: int('maxResultMib', 16, 1, 31) * 1024 * 1024,
+    },
   }
 }
 

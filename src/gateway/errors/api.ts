@@ -25,13 +25,22 @@ export class ApiKeyError extends GatewayError<'API_KEY_MISSING' | 'API_KEY_INVAL
 
 export type RateLimitErrorType = RateLimitError & { name: 'RateLimitError' }
 
-/** Too many requests or jobs for one API key. `retryAfterS` becomes the Retry-After header. */
-export class RateLimitError extends GatewayError<'RATE_LIMITED' | 'QUOTA_EXCEEDED'> {
+export type RateLimitErrorCode =
+  | 'RATE_LIMITED'
+  | 'QUOTA_EXCEEDED'
+  | 'IP_RATE_LIMITED'
+  | 'REQUESTER_QUEUE_FULL'
+
+/**
+ * Too many requests or jobs for one API key (or, on routes without a key, from one IP address).
+ * `retryAfterS` becomes the Retry-After header.
+ */
+export class RateLimitError extends GatewayError<RateLimitErrorCode> {
   override name = 'RateLimitError' as const
   readonly retryAfterS: number
 
   constructor(
-    code: 'RATE_LIMITED' | 'QUOTA_EXCEEDED',
+    code: RateLimitErrorCode,
     shortMessage: string,
     { retryAfterS, details }: { retryAfterS: number; details?: ErrorDetails },
   ) {

@@ -10,6 +10,8 @@ export type WorkSessionErrorCode =
   | 'WORK_GATEWAY_STOPPING'
   | 'WORK_WORKER_DISCONNECTED'
   | 'WORK_IDENTITY_SUSPENDED'
+  | 'WORK_RATE_LIMITED'
+  | 'WORK_SESSION_LIMIT'
 
 export type WorkSessionErrorType = WorkSessionError & { name: 'WorkSessionError' }
 
@@ -27,6 +29,7 @@ export type ResultRejectedErrorCode =
   | 'RESULT_INPUT_MISMATCH'
   | 'RESULT_HASH_MISMATCH'
   | 'RESULT_OUTPUT_INVALID'
+  | 'RESULT_TOO_LARGE'
 
 export type ResultRejectedErrorType = ResultRejectedError & { name: 'ResultRejectedError' }
 

@@ -31,6 +31,8 @@ export type JobNetworkMetrics = {
   spotCheckRunSeconds: Histogram
   suspensions: Counter
   corrections: Counter
+  /** Requests, frames, sessions and connections refused by an abuse limit (issue 9). */
+  limitRejections: Counter<'limit'>
   /** Wires the gauges (workers connected, jobs queued/leased...) to the scheduler's state. */
   setSchedulerSource(source: SchedulerGaugeSource): void
 }
@@ -149,6 +151,12 @@ export function createJobNetworkMetrics(registry: Registry): JobNetworkMetrics {
       'inference_grid_corrections_total',
       'Results accepted unchecked that a re-run after a suspension found wrong.',
     ),
+    limitRejections: new Counter({
+      name: 'inference_grid_limit_rejections_total',
+      help: 'Requests, frames, sessions and connections refused by an abuse limit, by limit (see docs/ARCHITECTURE.md, Abuse limits).',
+      labelNames: ['limit'],
+      registers,
+    }),
     setSchedulerSource(next) {
       source = next
     },

@@ -7,6 +7,8 @@ import { webRTCDirect } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
 import { createLibp2p, type Libp2p } from 'libp2p'
+import type { LimitName } from '../limits/LimitName.ts'
+import { createConnectionLimits } from './createConnectionLimits.ts'
 import type { WebRtcDirectCertificate } from './loadOrCreateNodeIdentity.ts'
 
 /** An ICE server for WebRTC, as RTCConfiguration lists them. */
@@ -39,6 +41,8 @@ export type GatewayNodeConfig = {
   inboundConnectionsPerHostPerSecond: number
   /** Inbound connections allowed to be mid-handshake at once. */
   maxPendingInboundConnections: number
+  /** Most open connections from one IP address; 0: no limit. */
+  maxConnectionsPerIp: number
   relay: RelayLimits
 }
 
@@ -48,6 +52,8 @@ export type CreateGatewayNodeParameters = {
   certificate: WebRtcDirectCertificate
   /** Start listening before returning (default true). */
   start?: boolean | undefined
+  /** Told of each inbound connection a limit refused (metrics and logs). */
+  onLimit?: ((limit: LimitName, subject: string) => void) | undefined
 }
 
 export type GatewayNodeServices = {
@@ -71,16 +77,25 @@ export async function createGatewayNode(
 ): Promise<CreateGatewayNodeReturnType> {
   const { config, privateKey, certificate, start = true } = parameters
   const rtcConfiguration = { iceServers: config.iceServers }
-  return createLibp2p<GatewayNodeServices>({
+  let node: GatewayNode | undefined
+  const limits = createConnectionLimits(config, {
+    remoteAddrs: () => (node?.getConnections() ?? []).map((c) => c.remoteAddr),
+    onLimit: parameters.onLimit,
+  })
+  node = await createLibp2p<GatewayNodeServices>({
     privateKey,
     start,
     addresses: { listen: config.listen, announce: config.announce },
     transports: [webSockets(), webRTCDirect({ certificate, rtcConfiguration })],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    // The gater applies the total, per-IP and per-IP rate limits and counts what it refuses;
+    // libp2p's own checks run first and refuse silently, so they are set past ours (their total
+    // still bounds connections mid-handshake, which the gater cannot see).
+    connectionGater: limits,
     connectionManager: {
-      maxConnections: config.maxConnections,
-      inboundConnectionThreshold: config.inboundConnectionsPerHostPerSecond,
+      maxConnections: config.maxConnections + config.maxPendingInboundConnections,
+      inboundConnectionThreshold: 1_000_000_000,
       maxIncomingPendingConnections: config.maxPendingInboundConnections,
     },
     services: {
@@ -98,4 +113,5 @@ export async function createGatewayNode(
       }),
     },
   })
+  return node
 }

@@ -2,9 +2,12 @@ import type { Connection, Stream, StreamHandlerOptions } from '@libp2p/interface
 import { createGridDomain } from '../../protocol/eip712/createGridDomain.ts'
 import { MAX_MESSAGE_BYTES } from '../../protocol/limits.ts'
 import { WORK_PROTOCOL_ID } from '../../protocol/workProtocolId.ts'
+import { createRateLimiter } from '../api/createRateLimiter.ts'
 import { WorkSessionError } from '../errors/work.ts'
+import type { LimitReporter } from '../limits/createLimitReporter.ts'
 import { type Logger, namespacedLogger } from '../logging/createLogger.ts'
 import type { JobNetworkMetrics } from '../metrics/createJobNetworkMetrics.ts'
+import { ipOf } from '../p2p/createConnectionLimits.ts'
 import type { Startable } from '../Startable.ts'
 import type { Scheduler } from '../scheduler/createScheduler.ts'
 import type { JobStore } from '../scheduler/JobStore.ts'
@@ -29,6 +32,20 @@ export type WorkProtocolInit = {
   maxDelegationLifetimeSeconds?: number | undefined
   /** Smart-contract wallet checks (ERC-1271/6492), when the gateway has a chain RPC. */
   verifyContractSignature?: VerifyContractSignature | undefined
+  /** Abuse limits (issue 9); each absent or 0 is no limit. */
+  limits?: WorkLimits | undefined
+}
+
+export type WorkLimits = {
+  /**
+   * Frames per second one peer may send after its hello (bursts of twice that). Frames over it
+   * are refused; as many refusals as this number end the session (WORK_RATE_LIMITED).
+   */
+  frameRate?: number | undefined
+  maxSessionsPerWallet?: number | undefined
+  maxSessionsPerIp?: number | undefined
+  /** Output bytes of one result. Default: the frame limit (no separate limit). */
+  maxResultBytes?: number | undefined
 }
 
 /** The part of a libp2p node the protocol needs: registering its stream handler. */
@@ -49,6 +66,8 @@ export type WorkProtocolComponents = {
   nonces: DelegationNonces
   logger: Logger
   metrics: JobNetworkMetrics
+  /** Counts and logs refusals by the abuse limits. */
+  limits: LimitReporter
   now?: (() => number) | undefined
   /** Why an identity (wallet or `peer:<id>`) is suspended; its hello is then refused. */
   suspension?: ((identity: string) => string | undefined) | undefined
@@ -94,11 +113,50 @@ export function createWorkProtocol(
   let started = false
   let timer: ReturnType<typeof setInterval> | undefined
   let heartbeatSeq = 0
+  const limits = init.limits ?? {}
+  const frameRate = limits.frameRate ?? 0
+  const frameLimiter = createRateLimiter()
+  const frameBudget = { ratePerSecond: frameRate, burst: 2 * frameRate }
+  /** Sessions admitted past their hello (active, or about to be): what the session limits count. */
+  const admitted = new Set<WorkerSession>()
+
+  function admitSession(candidate: WorkerSession): WorkSessionError | undefined {
+    const ip = ipOf(candidate.connection.remoteAddr)
+    const wallet = candidate.wallet?.toLowerCase()
+    let sameWallet = 0
+    let sameIp = 0
+    for (const other of admitted) {
+      // A newer stream of the same peer replaces the older one: it does not count against it.
+      if (other.peerId === candidate.peerId) continue
+      if (wallet !== undefined && other.wallet?.toLowerCase() === wallet) sameWallet++
+      if (ip !== undefined && ipOf(other.connection.remoteAddr) === ip) sameIp++
+    }
+    const perWallet = limits.maxSessionsPerWallet ?? 0
+    if (wallet !== undefined && perWallet > 0 && sameWallet >= perWallet) {
+      components.limits.reject('sessions_per_wallet', wallet, { peerId: candidate.peerId })
+      return new WorkSessionError(
+        `This wallet already has ${sameWallet} work sessions open, the most this gateway allows; close another tab or worker first.`,
+        { code: 'WORK_SESSION_LIMIT', details: { limit: perWallet, scope: 'wallet' } },
+      )
+    }
+    const perIp = limits.maxSessionsPerIp ?? 0
+    if (ip !== undefined && perIp > 0 && sameIp >= perIp) {
+      components.limits.reject('sessions_per_ip', ip, { peerId: candidate.peerId })
+      return new WorkSessionError(
+        `This IP address already has ${sameIp} work sessions open, the most this gateway allows; close another tab or worker first.`,
+        { code: 'WORK_SESSION_LIMIT', details: { limit: perIp, scope: 'ip' } },
+      )
+    }
+    admitted.add(candidate)
+    return undefined
+  }
 
   const settings = {
     helloTimeoutMs: init.helloTimeoutMs,
     maxSlotsPerWorker: init.maxSlotsPerWorker,
     maxMessageBytes: init.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+    maxResultBytes: limits.maxResultBytes ?? init.maxMessageBytes ?? MAX_MESSAGE_BYTES,
+    refusedFramesBeforeDisconnect: frameRate,
     allowedOrigins: init.allowedOrigins,
     chainId: init.chainId,
     domain,
@@ -118,8 +176,11 @@ export function createWorkProtocol(
       nonces: components.nonces,
       logger,
       metrics: components.metrics,
+      limits: components.limits,
       now,
       suspension: components.suspension,
+      admitFrame: (peerId) => frameRate <= 0 || frameLimiter.take(peerId, frameBudget) === 0,
+      admitSession,
       onActive(active) {
         const previous = activeByPeer.get(active.peerId)
         activeByPeer.set(active.peerId, active)
@@ -136,6 +197,7 @@ export function createWorkProtocol(
       },
       onClosed(closed) {
         sessions.delete(closed)
+        admitted.delete(closed)
         if (activeByPeer.get(closed.peerId) === closed) activeByPeer.delete(closed.peerId)
       },
     })

@@ -15,6 +15,7 @@ import {
   type ResultMessage,
 } from '../../protocol/messages.ts'
 import { WorkSessionError } from '../errors/work.ts'
+import type { LimitReporter } from '../limits/createLimitReporter.ts'
 import type { Logger } from '../logging/createLogger.ts'
 import type { JobNetworkMetrics } from '../metrics/createJobNetworkMetrics.ts'
 import type { ModelFit, Scheduler, SchedulerWorker } from '../scheduler/createScheduler.ts'
@@ -29,6 +30,13 @@ export type WorkerSessionSettings = {
   /** A worker may hold at most this many jobs, whatever it advertises. */
   maxSlotsPerWorker: number
   maxMessageBytes: number
+  /** Largest total of output bytes in one result; a larger one is refused (RESULT_TOO_LARGE). */
+  maxResultBytes: number
+  /**
+   * Frames over the peer's rate that end the session (WORK_RATE_LIMITED and a disconnect);
+   * 0: never.
+   */
+  refusedFramesBeforeDisconnect: number
   allowedOrigins: () => readonly string[]
   chainId: number
   domain: GridDomain
@@ -46,6 +54,14 @@ export type WorkerSessionComponents = {
   now: () => number
   /** Why an identity is suspended (its hello is refused), or undefined. */
   suspension?: ((identity: string) => string | undefined) | undefined
+  limits: LimitReporter
+  /** Takes one frame from the peer's rate budget; false: over it, the frame is refused. */
+  admitFrame(peerId: string): boolean
+  /**
+   * After the hello verified: a refusal when the wallet or IP address already holds as many
+   * sessions as allowed, else undefined (the session is then counted until it closes).
+   */
+  admitSession(session: WorkerSession): WorkSessionError | undefined
   /** Called once the hello verified (the protocol retires an older session of the peer). */
   onActive(session: WorkerSession): void
   onClosed(session: WorkerSession): void
@@ -56,6 +72,8 @@ export type WorkerSession = SchedulerWorker & {
   /** Milliseconds since the epoch when the last message arrived. */
   lastReceivedAt(): number
   isActive(): boolean
+  /** Closing or closed. */
+  isEnded(): boolean
   /** Sends a heartbeat (from the protocol's shared timer). */
   heartbeat(seq: number): void
   /** Sends what a result earned once the verifier decided it; false when not active. */
@@ -111,6 +129,9 @@ export function createWorkerSession(
   const unavailable = new Set<string>()
   /** Jobs this session answered and had accepted (the newest few thousand): a copy is a replay. */
   const answered = new Set<string>()
+  /** Jobs assigned to this session (the newest few thousand): a result for any other is abuse. */
+  const assigned = new Set<string>()
+  let refusedFrames = 0
   let lastReceived = now()
   let closing: Promise<void> | undefined
   let resolveDone: () => void = () => undefined
@@ -196,6 +217,18 @@ export function createWorkerSession(
       })
       return
     }
+    const refusal = components.admitSession(session)
+    if (refusal) {
+      logger.info({ code: refusal.code }, 'hello refused: session limit')
+      await session.close({
+        error: refusal,
+        code: refusal.code,
+        countsAsFailure: false,
+        disconnect: true,
+      })
+      return
+    }
+    checkSlots(hello.slots)
     cached = new Set(hello.cachedModels.map((model) => model.toLowerCase()))
     backends = hello.backends.map((report) => ({
       backend: report.backend,
@@ -230,6 +263,50 @@ export function createWorkerSession(
     )
   }
 
+  /** A worker may ask for more slots than the cap: it gets the cap, and the ask is counted. */
+  function checkSlots(asked: number): void {
+    if (asked > settings.maxSlotsPerWorker)
+      components.limits.reject('worker_slots', peerId, {
+        asked,
+        cap: settings.maxSlotsPerWorker,
+      })
+  }
+
+  /**
+   * A frame over the peer's rate: not acted on. A result is answered with a negative ack and its
+   * lease given back (the job is requeued at once, not counted as a failed attempt); any other
+   * frame is dropped. A peer that keeps on is told WORK_RATE_LIMITED and disconnected.
+   */
+  async function refuseFrame(message: Message): Promise<void> {
+    refusedFrames++
+    components.limits.reject('work_frame_rate', peerId, { type: message.type })
+    if (message.type === 'result') {
+      const lease = scheduler.claimLease(id, message.jobId)
+      if (lease) await scheduler.failLease(lease, 'WORK_RATE_LIMITED', false)
+      metrics.resultsRejected.inc({ code: 'WORK_RATE_LIMITED' })
+      send({
+        v: PROTOCOL_VERSION,
+        type: 'ack',
+        jobId: message.jobId,
+        accepted: false,
+        code: 'WORK_RATE_LIMITED',
+      })
+    }
+    const limit = settings.refusedFramesBeforeDisconnect
+    if (limit > 0 && refusedFrames >= limit) {
+      components.limits.reject('work_frame_rate_disconnect', peerId, { refusedFrames })
+      await session.close({
+        error: new WorkSessionError(
+          `This peer sent frames faster than the gateway accepts, ${refusedFrames} times over the limit; it is disconnected.`,
+          { code: 'WORK_RATE_LIMITED', details: { refusedFrames } },
+        ),
+        code: 'WORK_RATE_LIMITED',
+        countsAsFailure: false,
+        disconnect: true,
+      })
+    }
+  }
+
   async function onResult(
     result: ResultMessage,
     receivedAt: number,
@@ -246,8 +323,25 @@ export function createWorkerSession(
     const lease = scheduler.claimLease(id, result.jobId)
     if (!lease || !verified) {
       const code = answered.has(result.jobId) ? 'RESULT_REPLAYED' : 'RESULT_NOT_LEASED'
+      // A late answer to an expired lease is honest; a result for a job never sent here is not.
+      if (code === 'RESULT_NOT_LEASED' && !assigned.has(result.jobId))
+        components.limits.reject('worker_unassigned_result', peerId, { jobId: result.jobId })
       metrics.resultsRejected.inc({ code })
       ack(false, code)
+      return
+    }
+    let outputBytes = 0
+    for (const tensor of Object.values(result.outputs)) outputBytes += tensor.data.byteLength
+    if (outputBytes > settings.maxResultBytes) {
+      components.limits.reject('result_bytes', peerId, {
+        jobId: result.jobId,
+        bytes: outputBytes,
+        max: settings.maxResultBytes,
+      })
+      metrics.resultsRejected.inc({ code: 'RESULT_TOO_LARGE' })
+      // Counted: a model whose outputs never fit fails after its attempts instead of looping.
+      await scheduler.failLease(lease, 'RESULT_TOO_LARGE', true)
+      ack(false, 'RESULT_TOO_LARGE')
       return
     }
     let outputs: Uint8Array
@@ -344,6 +438,7 @@ export function createWorkerSession(
       case 'heartbeat':
         return undefined
       case 'slots':
+        checkSlots(message.free)
         scheduler.setSlots(id, Math.min(message.free, settings.maxSlotsPerWorker))
         return undefined
       case 'result':
@@ -379,6 +474,11 @@ export function createWorkerSession(
           return
         }
         lastReceived = now()
+        if (state === 'active' && !components.admitFrame(peerId)) {
+          await refuseFrame(message)
+          if (session.isEnded()) return
+          continue
+        }
         // The hello is handled before the next frame is read; everything after it is not awaited.
         await onMessage(message)
         if (state === 'closing' || state === 'closed') return
@@ -451,6 +551,7 @@ export function createWorkerSession(
 
     lastReceivedAt: () => lastReceived,
     isActive: () => state === 'active',
+    isEnded: () => state === 'closing' || state === 'closed',
 
     modelFit(modelId: ModelId): ModelFit {
       const model = modelId.toLowerCase()
@@ -462,6 +563,8 @@ export function createWorkerSession(
 
     assign(message: AssignMessage): boolean {
       if (state !== 'active') return false
+      assigned.add(message.jobId)
+      if (assigned.size > 4096) assigned.delete(assigned.values().next().value ?? '')
       return send(message)
     },
 

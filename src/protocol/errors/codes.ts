@@ -499,6 +499,20 @@ export const errorCodes = {
       'Repeated results from this wallet (or anonymous peer) failed verification; it is suspended and its sessions are refused. The message says why.',
   },
 
+  // Abuse limits (issue 9): a peer over a limit is refused, told why, and (if it keeps on) cut off.
+  WORK_RATE_LIMITED: {
+    errorName: 'WorkSessionError',
+    httpStatus: 429,
+    description:
+      'The peer sent more work-protocol frames per second than the gateway accepts (--work-frame-rate); frames over the limit were refused, and a peer that keeps on is disconnected. Send results as they finish, not faster.',
+  },
+  WORK_SESSION_LIMIT: {
+    errorName: 'WorkSessionError',
+    httpStatus: 429,
+    description:
+      'This wallet (or IP address) already has as many work sessions as the gateway allows (--max-sessions-per-wallet, --max-sessions-per-ip); close another tab or worker first.',
+  },
+
   // Verification and the ledger (issue 6).
   VERIFICATION_UNAVAILABLE: {
     errorName: 'VerificationError',
@@ -549,6 +563,13 @@ export const errorCodes = {
       'The outputs are not the ones asked for, or their dtypes or dims do not match the manifest.',
   },
 
+  RESULT_TOO_LARGE: {
+    errorName: 'ResultRejectedError',
+    httpStatus: 413,
+    description:
+      'The result’s outputs are larger than the gateway accepts (--max-result-mib); the job went back to the queue.',
+  },
+
   // Scheduler: why a job ended without a result.
   JOB_ATTEMPTS_EXHAUSTED: {
     errorName: 'JobFailedError',
@@ -578,6 +599,18 @@ export const errorCodes = {
     errorName: 'RateLimitError',
     httpStatus: 429,
     description: 'The API key has used its daily job quota; it renews at 00:00 UTC.',
+  },
+  IP_RATE_LIMITED: {
+    errorName: 'RateLimitError',
+    httpStatus: 429,
+    description:
+      'Too many requests from this IP address to routes that need no API key (sign-in, delegation nonces, ledger); retry after the number of seconds in Retry-After.',
+  },
+  REQUESTER_QUEUE_FULL: {
+    errorName: 'RateLimitError',
+    httpStatus: 429,
+    description:
+      'This API key already has as many jobs open (queued or running) as the gateway allows (--max-open-jobs-per-key); wait for some to finish, or cancel some, then retry.',
   },
   JOB_REQUEST_INVALID: {
     errorName: 'JobRequestError',

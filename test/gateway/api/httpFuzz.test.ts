@@ -25,7 +25,13 @@ let tried = 0
 const accepted: string[] = []
 
 beforeAll(async () => {
-  grid = await startJobNetwork({ http: true, config: { apiMaxBodyBytes: 256 * 1024 } })
+  grid = await startJobNetwork({
+    http: true,
+    config: { apiMaxBodyBytes: 256 * 1024 },
+    // Hundreds of sign-in requests from one address: lift the per-IP limit on keyless routes
+    // (test/gateway/limits/httpLimits.test.ts checks that limit).
+    args: ['--ip-rate', '1000000', '--ip-burst', '1000000'],
+  })
   key = (
     await grid.network.apiKeys.create(
       { name: 'fuzz', ratePerSecond: 100_000, burst: 100_000 },
