@@ -608,15 +608,15 @@ export type FaultReportParameters = {
 export type FaultFigures = {
   /** Seconds from the fault to the first job completed after it. */
   firstJobS: number | undefined
-  /** Seconds from the fault until the last of `heldIds` completed. */
+  /** Seconds from the fault until the last of `heldIds` not completed before it completed. */
   heldDoneS: number | undefined
 }
 
 /**
  * The one line of figures every fault spec prints, in one format:
  * `[faults] <name>: jobs, completed, lost, duplicates, credits expected / found (verified +
- * pending), network fee, results refused; recovery: first job completed and all held jobs
- * done, in seconds after the fault`.
+ * pending), network fee, results refused; recovery: first job completed, and the jobs the
+ * faulted tab held done, in seconds after the fault`.
  */
 export function faultReport(parameters: FaultReportParameters): FaultFigures {
   const { name, tally, faultAt, heldIds } = parameters
@@ -625,15 +625,17 @@ export function faultReport(parameters: FaultReportParameters): FaultFigures {
   )
   const after = [...finished.values()].filter((t): t is number => t !== undefined && t > faultAt)
   const firstJobS = after.length > 0 ? (Math.min(...after) - faultAt) / 1000 : undefined
+  // A result the tab sent between the read of its status and the fault is not stranded by it.
   const held = heldIds.map((id) => finished.get(id))
+  const stranded = held.filter((t) => t === undefined || t > faultAt)
   const heldDoneS =
-    held.length > 0 && held.every((t) => t !== undefined)
-      ? (Math.max(...(held as number[])) - faultAt) / 1000
+    stranded.length > 0 && stranded.every((t) => t !== undefined)
+      ? (Math.max(...(stranded as number[])) - faultAt) / 1000
       : undefined
   const s = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(1)} s`)
   const { found } = tally
   console.log(
-    `[faults] ${name}: jobs ${tally.jobs}, completed ${tally.completed}, lost ${tally.lost}, duplicates ${tally.duplicates}; worker credits expected ${tally.expected} µ, found ${found.verified + found.pending} µ (verified ${found.verified} + pending ${found.pending}), network ${tally.network} µ; results refused ${tally.refused}; ledger problems ${tally.problems.length}; recovery: first job completed ${s(firstJobS)} after the fault, all ${heldIds.length} held jobs done ${s(heldDoneS)} after it`,
+    `[faults] ${name}: jobs ${tally.jobs}, completed ${tally.completed}, lost ${tally.lost}, duplicates ${tally.duplicates}; worker credits expected ${tally.expected} µ, found ${found.verified + found.pending} µ (verified ${found.verified} + pending ${found.pending}), network ${tally.network} µ; results refused ${tally.refused}; ledger problems ${tally.problems.length}; recovery: first job completed ${s(firstJobS)} after the fault, the ${stranded.length} jobs the tab held at the fault (of ${heldIds.length} read just before it) done ${s(heldDoneS)} after it`,
   )
   return { firstJobS, heldDoneS }
 }

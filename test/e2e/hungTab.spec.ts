@@ -42,9 +42,13 @@ test.describe('a working tab whose main thread hangs, then runs again @netns', (
         args: [
           '--operator-token',
           OPERATOR_TOKEN,
-          // Heartbeats every second: silence for 3 s ends a session.
+          // Silence for 3 intervals (15 s) ends a session. Not shorter: a tab sends its own
+          // heartbeat every 10 s whatever the gateway's interval, so below about 3.4 s an idle
+          // tab (one that connected before the other finished its self-tests) is dropped every
+          // few seconds, each short session counts as a failed one, its reconnect backoff grows
+          // to 30 s, and the other tab may run every job before it is back (seen under load).
           '--heartbeat-ms',
-          '1000',
+          '5000',
           '--p2p-listen',
           '/ip4/0.0.0.0/tcp/0/ws,/ip4/0.0.0.0/udp/0/webrtc-direct',
           ...creditArgs,
@@ -60,7 +64,14 @@ test.describe('a working tab whose main thread hangs, then runs again @netns', (
       const specs = jobSpecs({ silero: 60, cls: 60 })
       const ids = await submitJobs(url, apiKey, specs)
       await expect.poll(() => done(hung), { timeout: 60_000 }).toBeGreaterThanOrEqual(5)
-      // Freeze it at a moment it holds jobs (read from its own status).
+      const sessions = () =>
+        hung.evaluate(
+          () => (globalThis as unknown as GridGlobal).inferenceGrid.status().network?.sessions ?? 0,
+        )
+      const sessionsBefore = await sessions()
+      const cdp = await hung.context().newCDPSession(hung)
+      await cdp.send('Debugger.enable')
+      // Freeze it at a moment it holds jobs (read from its own status, right before the pause).
       let heldIds: string[] = []
       await expect
         .poll(
@@ -71,14 +82,6 @@ test.describe('a working tab whose main thread hangs, then runs again @netns', (
           { timeout: 30_000, intervals: [5] },
         )
         .toBeGreaterThan(0)
-
-      const sessions = () =>
-        hung.evaluate(
-          () => (globalThis as unknown as GridGlobal).inferenceGrid.status().network?.sessions ?? 0,
-        )
-      const sessionsBefore = await sessions()
-      const cdp = await hung.context().newCDPSession(hung)
-      await cdp.send('Debugger.enable')
       await cdp.send('Debugger.pause')
       const faultAt = Date.now()
       const hungAt = performance.now()
