@@ -14,11 +14,11 @@ import { type StartedGateway, startGateway } from '../fixtures/startGateway.ts'
 import { isOrtWarning } from './engineHarness.ts'
 import { expect, inNetns, NETNS_SKIP_REASON, test } from './fixtures.ts'
 import {
+  awaitHeldJobs,
   creditArgs,
   expectCompletedLikeNode,
   expectCreditsExact,
   faultReport,
-  heldJobs,
   jobSpecs,
   jobsDone,
   readCredits,
@@ -65,12 +65,13 @@ test.describe('a gateway crash with a tab attached @netns', () => {
       await expect.poll(done, { timeout: 60_000 }).toBeGreaterThanOrEqual(20)
 
       // What the ledger holds just before the kill (entries written after this read may be there
-      // too: they are checked with the rest below), and what the tab holds.
+      // too: they are checked with the rest below), and, at a moment it holds some, the jobs the
+      // tab holds.
       const before = [
         ...(await readLedgerEntries(url, OPERATOR_TOKEN, wallet)),
         ...(await readLedgerEntries(url, OPERATOR_TOKEN, 'network')),
       ]
-      const heldIds = await heldJobs(page)
+      const heldIds = await awaitHeldJobs(page)
       process.kill(gateway.pid, 'SIGKILL')
       const faultAt = Date.now()
       const exit = await gateway.exited

@@ -242,6 +242,24 @@ export async function setUpGrid(
 export const jobsDone = async (page: Page) =>
   Number(await page.getByTestId('jobs-done').textContent())
 
+/**
+ * Polls the tab's status until it holds at least one job and returns their ids: the fault specs
+ * strike right after, so that the fault strands jobs.
+ */
+export async function awaitHeldJobs(page: Page): Promise<string[]> {
+  let held: string[] = []
+  await expect
+    .poll(
+      async () => {
+        held = await heldJobs(page)
+        return held.length
+      },
+      { timeout: 30_000, intervals: [5] },
+    )
+    .toBeGreaterThan(0)
+  return held
+}
+
 /** The ids of the jobs the tab holds now, from its own status (the console handle). */
 export const heldJobs = (page: Page): Promise<string[]> =>
   page.evaluate(

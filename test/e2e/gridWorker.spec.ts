@@ -11,6 +11,7 @@ import type { TestWallet } from '../fixtures/testWallet.ts'
 import { isOrtWarning } from './engineHarness.ts'
 import { expect, inNetns, NETNS_SKIP_REASON, test } from './fixtures.ts'
 import {
+  awaitHeldJobs,
   createApiKey,
   creditArgs,
   expectCompletedLikeNode,
@@ -18,7 +19,6 @@ import {
   faultReport,
   type GridGlobal,
   gridTab,
-  heldJobs,
   installWallets,
   jobSpecs,
   loadManifests,
@@ -159,16 +159,7 @@ test.describe('the contributor page as a grid worker @netns', () => {
           timeout: 30_000,
         })
         .toBeGreaterThanOrEqual(10)
-      let held: string[] = []
-      await expect
-        .poll(
-          async () => {
-            held = await heldJobs(second)
-            return held.length
-          },
-          { timeout: 30_000, intervals: [5] },
-        )
-        .toBeGreaterThan(0)
+      const held = await awaitHeldJobs(second)
       const closedAt = Date.now()
       await second.close()
       return { held, closedAt }

@@ -11,12 +11,12 @@ import { type StartedGateway, startGateway } from '../fixtures/startGateway.ts'
 import { isOrtWarning } from './engineHarness.ts'
 import { expect, inNetns, NETNS_SKIP_REASON, test } from './fixtures.ts'
 import {
+  awaitHeldJobs,
   creditArgs,
   expectCompletedLikeNode,
   expectCreditsExact,
   faultReport,
   type GridGlobal,
-  heldJobs,
   jobSpecs,
   jobsDone,
   readCredits,
@@ -72,16 +72,7 @@ test.describe('a working tab whose main thread hangs, then runs again @netns', (
       const cdp = await hung.context().newCDPSession(hung)
       await cdp.send('Debugger.enable')
       // Freeze it at a moment it holds jobs (read from its own status, right before the pause).
-      let heldIds: string[] = []
-      await expect
-        .poll(
-          async () => {
-            heldIds = await heldJobs(hung)
-            return heldIds.length
-          },
-          { timeout: 30_000, intervals: [5] },
-        )
-        .toBeGreaterThan(0)
+      const heldIds = await awaitHeldJobs(hung)
       await cdp.send('Debugger.pause')
       const faultAt = Date.now()
       const hungAt = performance.now()

@@ -12,11 +12,11 @@ import { type StartedGateway, startGateway } from '../fixtures/startGateway.ts'
 import { isOrtWarning } from './engineHarness.ts'
 import { expect, inNetns, NETNS_SKIP_REASON, test } from './fixtures.ts'
 import {
+  awaitHeldJobs,
   creditArgs,
   expectCompletedLikeNode,
   expectCreditsExact,
   faultReport,
-  heldJobs,
   jobSpecs,
   jobsDone,
   readCredits,
@@ -80,16 +80,7 @@ test.describe('the network between a tab and the gateway cut and restored @netns
       await expect.poll(done, { timeout: 60_000 }).toBeGreaterThanOrEqual(10)
 
       // Cut at a moment the tab holds jobs (read from its own status), so some are stranded.
-      let heldIds: string[] = []
-      await expect
-        .poll(
-          async () => {
-            heldIds = await heldJobs(page)
-            return heldIds.length
-          },
-          { timeout: 30_000, intervals: [5] },
-        )
-        .toBeGreaterThan(0)
+      const heldIds = await awaitHeldJobs(page)
       cut()
       const faultAt = Date.now()
       const cutAt = performance.now()
