@@ -419,6 +419,8 @@ export type CreditTally = {
   problems: string[]
   /** The job views after every verdict, in `ids` order. */
   views: JobView[]
+  /** Seconds readCredits took: waiting for the last verdicts, and reading jobs and ledger. */
+  readS: number
 }
 
 const same = (a: string | null | undefined, b: string | null | undefined) =>
@@ -442,6 +444,7 @@ const same = (a: string | null | undefined, b: string | null | undefined) =>
 export async function readCredits(parameters: ReadCreditsParameters): Promise<CreditTally> {
   const { url, operatorToken, apiKey, ids, tabs } = parameters
   const wallets = tabs.map((t) => t.wallet.address)
+  const startedAt = performance.now()
   const deadline = Date.now() + (parameters.timeoutMs ?? 60_000)
   const problems: string[] = []
 
@@ -580,6 +583,7 @@ export async function readCredits(parameters: ReadCreditsParameters): Promise<Cr
     entries: workerEntries,
     problems,
     views,
+    readS: (performance.now() - startedAt) / 1000,
   }
 }
 
@@ -619,22 +623,23 @@ export type FaultReportParameters = {
   tally: CreditTally
   /** When the fault happened (Date.now(); the gateway's finishedAt uses the same clock). */
   faultAt: number
-  /** The jobs the faulted tab held at that moment (or every job open then). */
+  /** The jobs the faulted tab held at that moment (read from its status just before it). */
   heldIds: readonly string[]
 }
 
 export type FaultFigures = {
   /** Seconds from the fault to the first job completed after it. */
   firstJobS: number | undefined
-  /** Seconds from the fault until the last of `heldIds` not completed before it completed. */
-  heldDoneS: number | undefined
+  /** Seconds from the fault until the last job it stranded completed (see faultReport). */
+  strandedDoneS: number | undefined
 }
 
 /**
  * The one line of figures every fault spec prints, in one format:
  * `[faults] <name>: jobs, completed, lost, duplicates, credits expected / found (verified +
- * pending), network fee, results refused; recovery: first job completed, and the jobs the
- * faulted tab held done, in seconds after the fault`.
+ * pending), network fee, results refused; recovery: first job completed, and every job the fault
+ * stranded done (held by the tab then and not completed before it, or leased again), in seconds
+ * after the fault`.
  */
 export function faultReport(parameters: FaultReportParameters): FaultFigures {
   const { name, tally, faultAt, heldIds } = parameters
@@ -643,17 +648,22 @@ export function faultReport(parameters: FaultReportParameters): FaultFigures {
   )
   const after = [...finished.values()].filter((t): t is number => t !== undefined && t > faultAt)
   const firstJobS = after.length > 0 ? (Math.min(...after) - faultAt) / 1000 : undefined
-  // A result the tab sent between the read of its status and the fault is not stranded by it.
-  const held = heldIds.map((id) => finished.get(id))
-  const stranded = held.filter((t) => t === undefined || t > faultAt)
-  const heldDoneS =
-    stranded.length > 0 && stranded.every((t) => t !== undefined)
-      ? (Math.max(...(stranded as number[])) - faultAt) / 1000
+  // Stranded by the fault: what the tab held then (a result it sent between the read of its
+  // status and the fault is not), and what was leased again after it (a lease the fault cut).
+  const held = new Set(heldIds)
+  const stranded = tally.views.filter((v) => {
+    const at = finished.get(v.id)
+    return (held.has(v.id) || v.attempts > 1) && (at === undefined || at > faultAt)
+  })
+  const strandedAt = stranded.map((v) => finished.get(v.id))
+  const strandedDoneS =
+    stranded.length > 0 && strandedAt.every((t) => t !== undefined)
+      ? (Math.max(...(strandedAt as number[])) - faultAt) / 1000
       : undefined
   const s = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(1)} s`)
   const { found } = tally
   console.log(
-    `[faults] ${name}: jobs ${tally.jobs}, completed ${tally.completed}, lost ${tally.lost}, duplicates ${tally.duplicates}; worker credits expected ${tally.expected} µ, found ${found.verified + found.pending} µ (verified ${found.verified} + pending ${found.pending}), network ${tally.network} µ; results refused ${tally.refused}; ledger problems ${tally.problems.length}; recovery: first job completed ${s(firstJobS)} after the fault, the ${stranded.length} jobs the tab held at the fault (of ${heldIds.length} read just before it) done ${s(heldDoneS)} after it`,
+    `[faults] ${name}: jobs ${tally.jobs}, completed ${tally.completed}, lost ${tally.lost}, duplicates ${tally.duplicates}; worker credits expected ${tally.expected} µ, found ${found.verified + found.pending} µ (verified ${found.verified} + pending ${found.pending}), network ${tally.network} µ; results refused ${tally.refused}; ledger problems ${tally.problems.length} (read in ${tally.readS.toFixed(1)} s); recovery: first job completed ${s(firstJobS)} after the fault, the ${stranded.length} jobs it stranded (held by the tab then: ${heldIds.length}, leased again: ${tally.views.filter((v) => v.attempts > 1).length}) done ${s(strandedDoneS)} after it`,
   )
-  return { firstJobS, heldDoneS }
+  return { firstJobS, strandedDoneS }
 }
