@@ -332,7 +332,7 @@ function parseCsv(text: string): string[][] {
   return rows
 }
 
-/** Every entry of an account (a wallet or `network`): its entries.csv, read with the operator token. */
+/** Every entry of an account (a wallet or `network`): its entries.csv, with the operator token. */
 export async function readLedgerEntries(
   url: string,
   operatorToken: string,

@@ -1,12 +1,13 @@
 // A working tab whose main thread hangs (paused through the DevTools protocol's debugger: no JS
 // runs, while the browser's network threads keep its WebRTC transport alive) and later runs
-// again: the gateway notices the silence by its heartbeats, gives the held jobs to the other tab,
-// the stale results the hung tab sends after it wakes are refused, and every job completes
-// exactly once with outputs matching onnxruntime-node. Each tab earns for its own test wallet: the
-// ledger holds exactly one worker credit per completed job, for the wallet of the tab that
-// delivered it, and none for the stale results (readCredits in gridHarness.ts). (Page.setWebLifecycleState 'hung' does
-// not freeze a headless page: timers kept running in Chromium 156.)
-// WebRTC-Direct needs the private network namespace of test/run-e2e.sh, hence @netns.
+// again: the gateway notices the silence, gives the held jobs to the other tab, the stale results
+// the hung tab held when it wakes earn nothing (dropped with its ended session, or refused), and
+// every job completes exactly once with outputs matching onnxruntime-node. Each tab earns for its
+// own test wallet: the ledger holds exactly one worker credit per completed job, for the wallet of
+// the tab that delivered it, and none for the stale results (readCredits in gridHarness.ts).
+// (Page.setWebLifecycleState 'hung' does not freeze a headless page: timers kept running in
+// Chromium 156.) WebRTC-Direct needs the private network namespace of test/run-e2e.sh, hence
+// @netns.
 import { type StartedGateway, startGateway } from '../fixtures/startGateway.ts'
 import { isOrtWarning } from './engineHarness.ts'
 import { expect, inNetns, NETNS_SKIP_REASON, test } from './fixtures.ts'
