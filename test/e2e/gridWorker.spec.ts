@@ -1,19 +1,29 @@
 // The contributor page as a grid worker: the real gateway (libp2p host, scheduler, requester
 // API), Chromium tabs that press Start (libp2p in the page, onnxruntime-web in the Engine's Web
 // Worker), jobs submitted through the requester API and checked against onnxruntime-node with each
-// model's comparison policy from its manifest. WebRTC-Direct needs the private network namespace
+// model's comparison policy from its manifest. Each tab earns for its own test wallet: the
+// ledger holds exactly one worker credit per completed job, for the wallet of the tab that
+// delivered it (the closed tab's included), and nothing for what it held when it closed
+// (readCredits in gridHarness.ts). WebRTC-Direct needs the private network namespace
 // of test/run-e2e.sh, hence @netns.
 import { type StartedGateway, startGateway } from '../fixtures/startGateway.ts'
+import type { TestWallet } from '../fixtures/testWallet.ts'
 import { isOrtWarning } from './engineHarness.ts'
 import { expect, inNetns, NETNS_SKIP_REASON, test } from './fixtures.ts'
 import {
+  awaitHeldJobs,
   createApiKey,
+  creditArgs,
   expectCompletedLikeNode,
+  expectCreditsExact,
+  faultReport,
   type GridGlobal,
-  heldJobs,
+  gridTab,
+  installWallets,
   jobSpecs,
   loadManifests,
   median,
+  readCredits,
   startContributing,
   submitJobs,
   waitJobs,
@@ -37,6 +47,7 @@ test.describe('the contributor page as a grid worker @netns', () => {
         // default route, so Chromium has a candidate.)
         '--p2p-listen',
         '/ip4/0.0.0.0/tcp/0/ws,/ip4/0.0.0.0/udp/0/webrtc-direct',
+        ...creditArgs,
       ],
     })
   })
@@ -44,7 +55,7 @@ test.describe('the contributor page as a grid worker @netns', () => {
     await gateway?.stop()
   })
 
-  test('default: three tabs serve 300 Silero VAD and PP-OCR jobs; two tabs connect directly over WebRTC; closing one mid-run loses none', async ({
+  test('default: three tabs serve 300 Silero VAD and PP-OCR jobs; two tabs connect directly over WebRTC; closing one mid-run loses no job and no credit', async ({
     browser,
   }) => {
     test.setTimeout(300_000)
@@ -61,6 +72,7 @@ test.describe('the contributor page as a grid worker @netns', () => {
     }
     const [first, second, third] = pages
     if (!first || !second || !third) throw new Error('three pages')
+    const wallets = await installWallets(pages)
 
     // Nothing loads before Start: the page's chunks are the app's alone.
     const requested: string[] = []
@@ -72,8 +84,9 @@ test.describe('the contributor page as a grid worker @netns', () => {
     ).toEqual([])
 
     const ready = performance.now()
-    await Promise.all(pages.map((page) => startContributing(page, url)))
+    await Promise.all(pages.map((page, i) => startContributing(page, url, wallets[i])))
     const startMs = performance.now() - ready
+    const tabs = await Promise.all(pages.map((page, i) => gridTab(page, wallets[i] as TestWallet)))
 
     // The connection type is read from the gateway connection's remote multiaddr.
     const remoteAddrs = await Promise.all(
@@ -146,23 +159,15 @@ test.describe('the contributor page as a grid worker @netns', () => {
           timeout: 30_000,
         })
         .toBeGreaterThanOrEqual(10)
-      let held = 0
-      await expect
-        .poll(
-          async () => {
-            held = await heldJobs(second)
-            return held
-          },
-          { timeout: 30_000, intervals: [5] },
-        )
-        .toBeGreaterThan(0)
+      const held = await awaitHeldJobs(second)
+      const closedAt = Date.now()
       await second.close()
-      return { held, closedAt: Date.now() }
+      return { held, closedAt }
     })()
 
     const views = await waitJobs(() => url, apiKey, ids)
     const elapsedS = (performance.now() - submittedAt) / 1000
-    const { held: heldAtClose, closedAt } = await closer
+    const { held: heldIds, closedAt } = await closer
     const batched = await first.getByTestId('batched-jobs').textContent()
     const batches = await first.getByTestId('batched-jobs').getAttribute('title')
 
@@ -173,7 +178,7 @@ test.describe('the contributor page as a grid worker @netns', () => {
       byWorker.set(peer, (byWorker.get(peer) ?? 0) + 1)
     }
     console.log(
-      `[grid] start (engine, self-tests of every gateway model, connect) ${(startMs / 1000).toFixed(1)} s; ${views.length} jobs in ${elapsedS.toFixed(1)} s = ${(views.length / elapsedS).toFixed(1)} jobs/s; per worker ${[...byWorker.values()].join(', ')}; held by the closed tab: ${heldAtClose}; the first tab ran ${batched} jobs in ${batches} (Engine.runBatch)`,
+      `[grid] start (engine, self-tests of every gateway model, connect) ${(startMs / 1000).toFixed(1)} s; ${views.length} jobs in ${elapsedS.toFixed(1)} s = ${(views.length / elapsedS).toFixed(1)} jobs/s; per worker ${[...byWorker.values()].join(', ')}; held by the closed tab: ${heldIds.length}; the first tab ran ${batched} jobs in ${batches} (Engine.runBatch)`,
     )
     for (const model of ['silero', 'cls', 'rec'] as const) {
       const results = views.filter((_, i) => specs[i]?.model === model).map((v) => v.results[0])
@@ -191,6 +196,15 @@ test.describe('the contributor page as a grid worker @netns', () => {
       `[grid] submit-to-finish ms: median ${median(finished)}, max ${Math.max(...finished)}; jobs leased more than once: ${views.filter((v) => v.attempts > 1).length}`,
     )
     expect(byWorker.size).toBe(3)
+    const tally = await readCredits({
+      url: () => url,
+      operatorToken: OPERATOR_TOKEN,
+      apiKey,
+      ids,
+      tabs,
+    })
+    faultReport({ name: 'close', tally, faultAt: closedAt, heldIds })
+    expectCreditsExact(tally)
     // The direct browser-to-browser connection outlived the run (it is held, not a one-off).
     const still = await third.evaluate(() =>
       (globalThis as unknown as GridGlobal).inferenceGrid.connections(),

@@ -1,7 +1,9 @@
 // The network between a working tab and the gateway cut, then restored, inside the private
 // network namespace of test/run-e2e.sh: the gateway requeues what the tab held, the tab
 // reconnects by itself once packets flow again, and every accepted job completes exactly once
-// with outputs matching onnxruntime-node. The cut is a policy-routing `prohibit` rule for the
+// with outputs matching onnxruntime-node; the tab earns for its test wallet, and the ledger holds
+// exactly one worker credit per completed job for it and none for the results it could not
+// deliver (readCredits in gridHarness.ts). The cut is a policy-routing `prohibit` rule for the
 // namespace's veth addresses (the libp2p listeners are bound there only), so HTTP on loopback
 // (the test's requester) and Playwright's pipe to Chromium keep working. @netns: it needs the
 // namespace and root (it changes the namespace's routing rules, never the machine's).
@@ -10,9 +12,14 @@ import { type StartedGateway, startGateway } from '../fixtures/startGateway.ts'
 import { isOrtWarning } from './engineHarness.ts'
 import { expect, inNetns, NETNS_SKIP_REASON, test } from './fixtures.ts'
 import {
+  awaitHeldJobs,
+  creditArgs,
   expectCompletedLikeNode,
+  expectCreditsExact,
+  faultReport,
   jobSpecs,
   jobsDone,
+  readCredits,
   setUpGrid,
   submitJobs,
   waitJobs,
@@ -43,7 +50,7 @@ const restore = () => {
 test.describe('the network between a tab and the gateway cut and restored @netns', () => {
   test.skip(!inNetns, NETNS_SKIP_REASON)
 
-  test('behavior: the jobs the tab held are leased again, the tab reconnects after the restore, none lost or completed twice', async ({
+  test('behavior: the jobs the tab held are leased again, the tab reconnects after the restore, none lost or completed twice, no credit lost or doubled', async ({
     page,
   }) => {
     test.setTimeout(300_000)
@@ -60,10 +67,11 @@ test.describe('the network between a tab and the gateway cut and restored @netns
           '1000',
           '--p2p-listen',
           `/ip4/${VETH[1]}/tcp/0/ws,/ip4/${VETH[1]}/udp/0/webrtc-direct`,
+          ...creditArgs,
         ],
       })
       const url = gateway.url
-      const { apiKey, manifests, errors } = await setUpGrid(url, OPERATOR_TOKEN, [page])
+      const { apiKey, manifests, errors, tabs } = await setUpGrid(url, OPERATOR_TOKEN, [page])
       const state = page.getByTestId('contributor-state')
       const done = () => jobsDone(page)
 
@@ -71,7 +79,10 @@ test.describe('the network between a tab and the gateway cut and restored @netns
       const ids = await submitJobs(url, apiKey, specs)
       await expect.poll(done, { timeout: 60_000 }).toBeGreaterThanOrEqual(10)
 
+      // Cut at a moment the tab holds jobs (read from its own status), so some are stranded.
+      const heldIds = await awaitHeldJobs(page)
       cut()
+      const faultAt = Date.now()
       const cutAt = performance.now()
       const doneAtCut = await done()
       // The tab finds out (its transport fails or its heartbeats go unanswered) and retries.
@@ -88,9 +99,18 @@ test.describe('the network between a tab and the gateway cut and restored @netns
       expect(await done()).toBeLessThanOrEqual(specs.length)
       // What the tab held when the packets stopped went back to the queue and was leased again.
       expect(views.filter((v) => v.attempts > 1).length).toBeGreaterThan(0)
+      const tally = await readCredits({
+        url: () => url,
+        operatorToken: OPERATOR_TOKEN,
+        apiKey,
+        ids,
+        tabs,
+      })
       console.log(
         `[cut] cut after ${doneAtCut} of ${specs.length} jobs; the tab noticed in ${noticedS.toFixed(1)} s; after the restore it reconnected in ${reconnectS.toFixed(1)} s and all jobs had settled in ${settledS.toFixed(1)} s; jobs leased more than once: ${views.filter((v) => v.attempts > 1).length}`,
       )
+      faultReport({ name: 'cut', tally, faultAt, heldIds })
+      expectCreditsExact(tally)
       expect(errors.filter((e) => !isOrtWarning(e))).toEqual([])
     } finally {
       try {
