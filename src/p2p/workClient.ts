@@ -206,6 +206,10 @@ export function createWorkClient(
   let lastAssignAt = 0
   let coalesceTimer: ReturnType<typeof setTimeout> | undefined
   let heartbeatSeq = 0
+  /** When this side last sent a frame (any frame tells the gateway the worker is alive). */
+  let lastSentAt = 0
+  /** When the gateway's last heartbeat arrived (its interval is the gap between two). */
+  let lastGatewayHeartbeatAt = 0
   let lastReceivedAt = Date.now()
   let timer: ReturnType<typeof setInterval> | undefined
   let resolveClosed: (reason: BaseError | Error | undefined) => void = () => undefined
@@ -217,6 +221,7 @@ export function createWorkClient(
   const running = () => [...held.values()].filter((h) => h.running).length
 
   function send(message: Message): void {
+    lastSentAt = Date.now()
     channel?.send(message).catch((error: unknown) => close(asError(error)))
   }
 
@@ -430,8 +435,17 @@ export function createWorkClient(
         schedule()
         return
       }
-      case 'heartbeat':
+      case 'heartbeat': {
+        // The gateway's interval (--heartbeat-ms) may be shorter than ours: answer its heartbeat
+        // when we have been quiet for half of its interval (as last observed), so an idle worker
+        // is never timed out for silence whatever the two settings.
+        const at = Date.now()
+        const gatewayIntervalMs = at - lastGatewayHeartbeatAt
+        lastGatewayHeartbeatAt = at
+        if (at - lastSentAt >= gatewayIntervalMs / 2)
+          send({ v: PROTOCOL_VERSION, type: 'heartbeat', seq: heartbeatSeq++, sentAt: at })
         return
+      }
       default:
         close(
           new InternalError(

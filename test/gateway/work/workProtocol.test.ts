@@ -390,6 +390,18 @@ describe('work protocol: slots, leases and disconnects', () => {
     expect((await grid.network.scheduler.getJob(id))?.failures).toBe(1)
   })
 
+  test("behavior: an idle worker whose own heartbeat is slower than the gateway's answers the gateway's and stays connected", async () => {
+    // Gateway: heartbeat every 150 ms, silence for 450 ms ends a session. The worker's own timer
+    // (10 s) would never fire in time: it must answer the gateway's heartbeats instead.
+    const grid = await network({ config: { heartbeatMs: 150 } })
+    const idle = await worker(grid, { heartbeatIntervalMs: 10_000 })
+    await sleep(2_000)
+    expect(idle.events.filter((event) => event.type === 'closed')).toEqual([])
+    const [id = ''] = await submitJobs(grid.network, [{}])
+    await eventually(async () => (await grid.network.scheduler.getJob(id))?.state === 'completed')
+    expect((await grid.network.scheduler.getJob(id))?.failures).toBe(0)
+  })
+
   test('behavior: a cancelled job is dropped by the worker holding it', async () => {
     const grid = await network()
     const slow = await worker(grid, { slots: 1, delayMs: 60_000 })
