@@ -11,6 +11,7 @@ import {
   registerNetworkRoutes,
   toNetworkInfo,
 } from './api/registerNetworkRoutes.ts'
+import { registerNetworkStatsRoute } from './api/registerNetworkStatsRoute.ts'
 import { createSiweAuth } from './auth/createSiweAuth.ts'
 import { registerAuthRoutes } from './auth/registerAuthRoutes.ts'
 import type { JobNetworkConfig } from './config/parseJobNetworkConfig.ts'
@@ -21,6 +22,7 @@ import {
   createJobNetworkMetrics,
   type JobNetworkMetrics,
 } from './metrics/createJobNetworkMetrics.ts'
+import { createModelMetrics } from './metrics/createModelMetrics.ts'
 import { createGatewayNode, type GatewayNode } from './p2p/createGatewayNode.ts'
 import { loadOrCreateNodeIdentity } from './p2p/loadOrCreateNodeIdentity.ts'
 import type { Startable } from './Startable.ts'
@@ -109,6 +111,10 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
       isSuspended: (identity) => verifier?.isSuspended(identity) ?? false,
     },
   )
+  createModelMetrics(registry, {
+    models: () => catalog.list?.() ?? [],
+    workersFor: (modelId) => scheduler.workersFor(modelId),
+  })
   const { verification } = config
   verifier = createVerifier(
     {
@@ -210,6 +216,7 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
 
     registerRoutes(app) {
       registerNetworkRoutes(app, { networkInfo, nonces, now })
+      registerNetworkStatsRoute(app, { registry, now })
       registerAuthRoutes(app, {
         auth: siwe,
         db: sqlite,
