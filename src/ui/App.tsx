@@ -19,8 +19,11 @@ export function App() {
   const route = useRoute()
   return (
     <div className="page">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
       <header className="masthead">
-        <img src="/favicon.svg" alt="" width={32} height={32} />
+        <img className="logo" src="/favicon.svg" alt="" width={32} height={32} />
         <h1>Inference Grid</h1>
         <nav className="site-nav" aria-label="Pages">
           <NavLink to="/">Contribute</NavLink>
@@ -28,7 +31,7 @@ export function App() {
           <NavLink to="/network">Network</NavLink>
         </nav>
       </header>
-      <main>
+      <main id="main" tabIndex={-1}>
         <div hidden={route !== '/'}>
           <ContributorPage />
         </div>
@@ -38,8 +41,25 @@ export function App() {
         </Suspense>
       </main>
       <footer className="footer">
-        Nothing runs on this device until you choose to contribute. Closing the tab stops
-        everything.
+        <p>
+          Nothing runs on this device until you choose to contribute. Closing the tab stops
+          everything.
+        </p>
+        <p>
+          {/* New tabs: leaving this page would stop a running contribution. */}
+          For operators:{' '}
+          <a href="/metrics" target="_blank" rel="noopener">
+            Prometheus metrics
+          </a>{' '}
+          &middot;{' '}
+          <a href="/v1/openapi.json" target="_blank" rel="noopener">
+            requester API
+          </a>{' '}
+          &middot;{' '}
+          <a href="/healthz" target="_blank" rel="noopener">
+            health
+          </a>
+        </p>
       </footer>
     </div>
   )
