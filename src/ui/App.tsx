@@ -45,21 +45,29 @@ export function App() {
           Nothing runs on this device until you choose to contribute. Closing the tab stops
           everything.
         </p>
-        <p>
-          {/* New tabs: leaving this page would stop a running contribution. */}
-          For operators:{' '}
-          <a href="/metrics" target="_blank" rel="noopener">
-            Prometheus metrics
-          </a>{' '}
-          &middot;{' '}
-          <a href="/v1/openapi.json" target="_blank" rel="noopener">
-            requester API
-          </a>{' '}
-          &middot;{' '}
-          <a href="/healthz" target="_blank" rel="noopener">
-            health
-          </a>
-        </p>
+        {/* New tabs: leaving this page would stop a running contribution. */}
+        <ul className="footer-links" aria-label="For operators">
+          <li>
+            <a href="/metrics" target="_blank" rel="noopener">
+              Prometheus metrics
+            </a>
+          </li>
+          <li>
+            <a href="/v1/network/stats" target="_blank" rel="noopener">
+              Network figures (JSON)
+            </a>
+          </li>
+          <li>
+            <a href="/v1/openapi.json" target="_blank" rel="noopener">
+              Requester API
+            </a>
+          </li>
+          <li>
+            <a href="/healthz" target="_blank" rel="noopener">
+              Health
+            </a>
+          </li>
+        </ul>
       </footer>
     </div>
   )

@@ -97,7 +97,7 @@ function NetworkFigures({ stats }: { stats: NetworkStats }) {
                   <tr>
                     <th scope="col">Model</th>
                     <th scope="col" className="number">
-                      Workers able to run it
+                      Workers ready
                     </th>
                   </tr>
                 </thead>
@@ -112,6 +112,10 @@ function NetworkFigures({ stats }: { stats: NetworkStats }) {
               </table>
             </div>
           )}
+          <p className="card-note">
+            Connected workers that can run the model now: a backend of theirs passed its
+            known-answer self-test.
+          </p>
         </section>
 
         <section className="card" aria-labelledby="jobs-title">
