@@ -1,7 +1,7 @@
-import { lazy, Suspense } from 'react'
+import { lazy, Suspense, useEffect } from 'react'
 import { ContributorPage } from './ContributorPage.tsx'
 import { NavLink } from './routing/NavLink.tsx'
-import { useRoute } from './routing/useRoute.ts'
+import { type Route, useRoute } from './routing/useRoute.ts'
 
 // The dashboard (charting) and the network page load only when visited.
 const DashboardPage = lazy(() =>
@@ -11,12 +11,21 @@ const NetworkPage = lazy(() =>
   import('./network/NetworkPage.tsx').then((m) => ({ default: m.NetworkPage })),
 )
 
+const titles: Record<Route, string> = {
+  '/': 'Inference Grid',
+  '/dashboard': 'Dashboard · Inference Grid',
+  '/network': 'Network · Inference Grid',
+}
+
 /**
  * The app's frame and its three pages. The contributor page stays mounted (hidden) while another
  * page shows, so a running contribution goes on while its owner reads the dashboard.
  */
 export function App() {
   const route = useRoute()
+  useEffect(() => {
+    document.title = titles[route]
+  }, [route])
   return (
     <div className="page">
       <a className="skip-link" href="#main">

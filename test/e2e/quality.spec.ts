@@ -156,6 +156,9 @@ for (const viewport of viewports)
     await page.keyboard.press('Enter')
     await expect(page).toHaveURL(/\/network$/)
     await expect(page.getByRole('heading', { level: 2, name: 'Network' })).toBeVisible()
+    await expect(page).toHaveTitle('Network · Inference Grid')
+    // Focus moved to the new page's content, as after a page load.
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main')
     await expect(page.getByRole('link', { name: 'Network', exact: true })).toHaveAttribute(
       'aria-current',
       'page',
