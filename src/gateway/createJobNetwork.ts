@@ -111,10 +111,6 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
       isSuspended: (identity) => verifier?.isSuspended(identity) ?? false,
     },
   )
-  createModelMetrics(registry, {
-    models: () => catalog.list?.() ?? [],
-    workersFor: (modelId) => scheduler.workersFor(modelId),
-  })
   const { verification } = config
   verifier = createVerifier(
     {
@@ -186,6 +182,12 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
       suspension: (identity) => verifier.suspension(identity),
     },
   )
+
+  createModelMetrics(registry, {
+    models: () => catalog.list?.() ?? [],
+    workersFor: (modelId) => scheduler.workersFor(modelId),
+    workersByBackend: () => work.workersByBackend(),
+  })
 
   function requireNode(): GatewayNode {
     if (!gatewayNode) throw new Error('The job network has not started: await start() first.')

@@ -54,6 +54,7 @@ test('default: the page shows the endpoint’s figures and follows a worker join
       String((before.models[0]?.workers ?? 0) + 1),
     )
     await expect(page.getByText('3 free job slots')).toBeVisible()
+    await expect(page.getByTestId('backends')).toContainText('WASM (CPU)1')
     await worker.stop()
     worker = undefined
     await expect(page.getByTestId('workers-online')).toHaveText(String(before.workers.online), {

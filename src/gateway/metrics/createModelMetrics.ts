@@ -6,14 +6,18 @@ export type ModelMetricsComponents = {
   models: () => readonly { id: ModelId; name: string }[]
   /** Connected workers able to run a model (the scheduler's view of their self-tests). */
   workersFor: (modelId: ModelId) => number
+  /** Connected workers by backend offered (the work protocol's active sessions). */
+  workersByBackend: () => ReadonlyMap<string, number>
 }
 
 /** The gauge's name: the network page and its stats endpoint read it by this name. */
 export const MODEL_WORKERS_METRIC = 'inference_grid_model_workers'
+export const BACKEND_WORKERS_METRIC = 'inference_grid_backend_workers'
 
 /**
- * One series per model the gateway serves: how many connected workers can run it now. Read at
- * scrape time, like the scheduler's gauges, so it costs nothing between scrapes.
+ * One series per model the gateway serves: how many connected workers can run it now; and one per
+ * backend workers offer. Read at scrape time, like the scheduler's gauges, so they cost nothing
+ * between scrapes.
  */
 export function createModelMetrics(registry: Registry, components: ModelMetricsComponents): void {
   new Gauge({
@@ -26,6 +30,16 @@ export function createModelMetrics(registry: Registry, components: ModelMetricsC
       this.reset()
       for (const model of components.models())
         this.set({ model: model.name }, components.workersFor(model.id))
+    },
+  })
+  new Gauge({
+    name: BACKEND_WORKERS_METRIC,
+    help: 'Connected workers by inference backend offered in their hello (wasm, webgpu, ...).',
+    labelNames: ['backend'],
+    registers: [registry],
+    collect() {
+      this.reset()
+      for (const [backend, count] of components.workersByBackend()) this.set({ backend }, count)
     },
   })
 }

@@ -2,7 +2,7 @@ import type { MetricObjectWithValues, MetricValueWithName, Registry } from 'prom
 import { InternalError } from '../../protocol/errors/InternalError.ts'
 import type { NetworkStats, ThroughputWindow } from '../../protocol/network/NetworkStats.ts'
 import type { CounterWindow } from './createCounterWindow.ts'
-import { MODEL_WORKERS_METRIC } from './createModelMetrics.ts'
+import { BACKEND_WORKERS_METRIC, MODEL_WORKERS_METRIC } from './createModelMetrics.ts'
 import { histogramQuantile } from './histogramQuantile.ts'
 
 /** The counter the throughput windows are measured on. */
@@ -56,9 +56,12 @@ export async function readNetworkStats({
     const decision = String(v.labels.decision ?? 'unknown')
     verdicts[decision] = (verdicts[decision] ?? 0) + v.value
   }
-  const models = (await read(MODEL_WORKERS_METRIC))
-    .map((v) => ({ name: String(v.labels.model ?? ''), workers: v.value }))
-    .sort((a, b) => a.name.localeCompare(b.name))
+  const byLabel = async (name: string, label: string) =>
+    (await read(name))
+      .map((v) => ({ name: String(v.labels[label] ?? ''), workers: v.value }))
+      .sort((a, b) => a.name.localeCompare(b.name))
+  const models = await byLabel(MODEL_WORKERS_METRIC, 'model')
+  const backends = await byLabel(BACKEND_WORKERS_METRIC, 'backend')
 
   return {
     at: new Date(now).toISOString(),
@@ -97,6 +100,7 @@ export async function readNetworkStats({
     },
     verdicts,
     models,
+    backends,
   }
 }
 

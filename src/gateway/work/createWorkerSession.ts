@@ -56,6 +56,8 @@ export type WorkerSession = SchedulerWorker & {
   /** Milliseconds since the epoch when the last message arrived. */
   lastReceivedAt(): number
   isActive(): boolean
+  /** The backends its hello offered (wasm, webgpu...); none before the hello. */
+  backends(): readonly string[]
   /** Sends a heartbeat (from the protocol's shared timer). */
   heartbeat(seq: number): void
   /** Sends what a result earned once the verifier decided it; false when not active. */
@@ -451,6 +453,7 @@ export function createWorkerSession(
 
     lastReceivedAt: () => lastReceived,
     isActive: () => state === 'active',
+    backends: () => backends.map((b) => b.backend),
 
     modelFit(modelId: ModelId): ModelFit {
       const model = modelId.toLowerCase()

@@ -47,6 +47,8 @@ export type NetworkStats = {
   verdicts: Record<string, number>
   /** Every model the gateway serves and how many connected workers can run it now. */
   models: { name: string; workers: number }[]
+  /** Connected workers by backend offered (`inference_grid_backend_workers`), sorted by name. */
+  backends: { name: string; workers: number }[]
 }
 
 export type ThroughputWindow = {

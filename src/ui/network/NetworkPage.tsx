@@ -5,6 +5,13 @@ import { useNetworkStats } from './useNetworkStats.ts'
 /** How often the page asks the gateway for new figures. */
 export const NETWORK_REFRESH_MS = 5000
 
+/** How the backends workers offer are written for people. */
+const backendNames: Record<string, string> = {
+  wasm: 'WASM (CPU)',
+  webgpu: 'WebGPU',
+  webnn: 'WebNN',
+}
+
 const timeOfDay = new Intl.DateTimeFormat('en-GB', {
   hour: '2-digit',
   minute: '2-digit',
@@ -85,7 +92,7 @@ function NetworkFigures({ stats }: { stats: NetworkStats }) {
         </div>
       </dl>
 
-      <div className="cards">
+      <div className="cards two-up">
         <section className="card" aria-labelledby="models-title">
           <h3 id="models-title">Models</h3>
           {stats.models.length === 0 ? (
@@ -115,6 +122,25 @@ function NetworkFigures({ stats }: { stats: NetworkStats }) {
           <p className="card-note">
             Connected workers that can run the model now: a backend of theirs passed its
             known-answer self-test.
+          </p>
+        </section>
+
+        <section className="card" aria-labelledby="backends-title">
+          <h3 id="backends-title">Workers by backend</h3>
+          {stats.backends.length === 0 ? (
+            <p>No worker is online.</p>
+          ) : (
+            <dl className="facts" data-testid="backends">
+              {stats.backends.map((backend) => (
+                <div className="facts-row" key={backend.name}>
+                  <dt>{backendNames[backend.name] ?? backend.name}</dt>
+                  <dd>{formatCount(backend.workers)}</dd>
+                </div>
+              ))}
+            </dl>
+          )}
+          <p className="card-note">
+            What each online worker offered when it joined; one offering two counts under both.
           </p>
         </section>
 

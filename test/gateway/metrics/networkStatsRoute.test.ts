@@ -104,6 +104,10 @@ function expectedFrom(metrics: Sample[]) {
       .filter((s) => s.name === 'inference_grid_model_workers')
       .map((s) => ({ name: s.labels.model ?? '', workers: s.value }))
       .sort((a, b) => a.name.localeCompare(b.name)),
+    backends: metrics
+      .filter((s) => s.name === 'inference_grid_backend_workers')
+      .map((s) => ({ name: s.labels.backend ?? '', workers: s.value }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
   }
 }
 
@@ -119,6 +123,7 @@ describe('GET /v1/network/stats', () => {
         { name: 'test-echo', workers: 0 },
         { name: 'test-sum', workers: 0 },
       ],
+      backends: [],
     })
     expect(Date.parse(stats.at)).not.toBeNaN()
   })
@@ -138,6 +143,11 @@ describe('GET /v1/network/stats', () => {
       gateway: grid.multiaddrs,
       chainId: TEST_CHAIN_ID,
       slots: 4,
+      // Offering two backends, it counts under each.
+      backends: [
+        { backend: 'wasm', selfTests: [] },
+        { backend: 'webgpu', selfTests: [] },
+      ],
     })
     await eventually(async () => (await read()).stats.jobs.completed === 12, {
       timeoutMs: 30_000,
@@ -158,6 +168,10 @@ describe('GET /v1/network/stats', () => {
       models: [
         { name: 'test-echo', workers: 1 },
         { name: 'test-sum', workers: 1 },
+      ],
+      backends: [
+        { name: 'wasm', workers: 1 },
+        { name: 'webgpu', workers: 1 },
       ],
     })
     expect(stats.latency.p50Seconds).toBeGreaterThan(0)
@@ -181,5 +195,6 @@ describe('GET /v1/network/stats', () => {
     const { stats, metrics } = await read()
     expect(stats).toMatchObject(expectedFrom(metrics))
     expect(stats.models.map((m) => m.workers)).toEqual([0, 0])
+    expect(stats.backends).toEqual([])
   })
 })
