@@ -99,13 +99,24 @@ test('behavior: loading / fetches nothing of onnxruntime-web and no model before
 
   const paths = requests.map((url) => new URL(url).pathname)
   expect(paths).toContain('/')
-  // onnxruntime's chunks and wasm, the engine's worker, model bytes and assets.
-  expect(paths.filter((p) => /ort|\.wasm$|engine|\.onnx$|^\/models\//.test(p))).toEqual([])
+  // onnxruntime's chunks (ort.bundle.min-*.js) and wasm, the engine and its worker, model bytes
+  // and assets (GET /v1/models, the list, is not a model).
+  const forbidden = /(^|\/)ort[.-]|\.wasm$|\/engine[.-]|\.onnx$|^\/models\//
+  expect(paths.filter((p) => forbidden.test(p))).toEqual([])
   // Nor is onnxruntime hiding inside the chunks the page did load.
   for (const url of requests.filter((u) => /\.js$/.test(new URL(u).pathname))) {
     const text = await (await page.request.get(url)).text()
     expect(text, url).not.toMatch(/InferenceSession|ort-wasm-simd-threaded/)
   }
+
+  // The same filter does see onnxruntime once Start is pressed: it names the real files.
+  const ortRequested = page.waitForRequest((r) => /(^|\/)ort[.-]/.test(new URL(r.url()).pathname), {
+    timeout: 60_000,
+  })
+  await page.getByTestId('contribute-toggle').click()
+  await ortRequested
+  await page.getByTestId('contribute-toggle').click()
+  await expect(page.getByTestId('contribute-toggle')).toHaveText('Start', { timeout: 30_000 })
 })
 
 /** The focused element: what it is and whether its focus ring shows. */
