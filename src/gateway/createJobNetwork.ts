@@ -12,6 +12,7 @@ import {
   registerNetworkRoutes,
   toNetworkInfo,
 } from './api/registerNetworkRoutes.ts'
+import { registerNetworkStatsRoute } from './api/registerNetworkStatsRoute.ts'
 import { createSiweAuth } from './auth/createSiweAuth.ts'
 import { registerAuthRoutes } from './auth/registerAuthRoutes.ts'
 import type { JobNetworkConfig } from './config/parseJobNetworkConfig.ts'
@@ -23,6 +24,7 @@ import {
   createJobNetworkMetrics,
   type JobNetworkMetrics,
 } from './metrics/createJobNetworkMetrics.ts'
+import { createModelMetrics } from './metrics/createModelMetrics.ts'
 import { createGatewayNode, type GatewayNode } from './p2p/createGatewayNode.ts'
 import { loadOrCreateNodeIdentity } from './p2p/loadOrCreateNodeIdentity.ts'
 import type { Startable } from './Startable.ts'
@@ -193,6 +195,12 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
     },
   )
 
+  createModelMetrics(registry, {
+    models: () => catalog.list?.() ?? [],
+    workersFor: (modelId) => scheduler.workersFor(modelId),
+    workersByBackend: () => work.workersByBackend(),
+  })
+
   function requireNode(): GatewayNode {
     if (!gatewayNode) throw new Error('The job network has not started: await start() first.')
     return gatewayNode
@@ -231,6 +239,7 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
         { limiter: createRateLimiter(), limits },
       )
       registerNetworkRoutes(app, { networkInfo, nonces, now })
+      registerNetworkStatsRoute(app, { registry, now })
       registerAuthRoutes(app, {
         auth: siwe,
         db: sqlite,

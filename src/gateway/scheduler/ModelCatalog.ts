@@ -8,4 +8,6 @@ import type { ModelManifest } from '../../protocol/models/ModelManifest.ts'
  */
 export type ModelCatalog = {
   getManifest(idOrName: string): ModelManifest | undefined
+  /** Every model the gateway serves, for the network figures (optional: lookups do not need it). */
+  list?(): readonly ModelManifest[]
 }

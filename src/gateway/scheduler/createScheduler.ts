@@ -138,6 +138,8 @@ export type Scheduler = Startable & {
   openJobIds(requester: string): string[]
   /** Whether some connected worker can run the model (free slots or not). */
   canRun(modelId: ModelId): boolean
+  /** How many connected workers can run the model (self-test passed, not refused). */
+  workersFor(modelId: ModelId): number
 }
 
 export type CreateSchedulerReturnType = Scheduler
@@ -672,5 +674,10 @@ export function createScheduler(
 
     canRun: (modelId) =>
       [...workers.values()].some((state) => state.worker.modelFit(modelId) !== 'no'),
+    workersFor(modelId) {
+      let count = 0
+      for (const state of workers.values()) if (state.worker.modelFit(modelId) !== 'no') count++
+      return count
+    },
   }
 }

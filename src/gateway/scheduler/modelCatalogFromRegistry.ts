@@ -15,5 +15,10 @@ export function modelCatalogFromRegistry(
       const summary = registry.list().find((model) => model.name === idOrName)
       return summary ? registry.get(summary.id)?.manifest : undefined
     },
+    list: () =>
+      registry.list().flatMap((summary) => {
+        const model = registry.get(summary.id)
+        return model ? [model.manifest] : []
+      }),
   }
 }

@@ -76,6 +76,8 @@ export type WorkProtocolComponents = {
 export type WorkProtocol = Startable & {
   /** Sessions that said a verified hello. */
   activeSessions(): number
+  /** Active workers by backend offered (a worker offering two counts under both). */
+  workersByBackend(): Map<string, number>
   /**
    * Tells a worker what one of its results earned (a `credit` message), if the session that
    * delivered it is still connected; false otherwise (the ledger has it either way).
@@ -228,6 +230,15 @@ export function createWorkProtocol(
   return {
     isStarted: () => started,
     activeSessions: () => activeByPeer.size,
+    workersByBackend() {
+      const counts = new Map<string, number>()
+      for (const session of activeByPeer.values()) {
+        if (!session.isActive()) continue
+        for (const backend of new Set(session.backends()))
+          counts.set(backend, (counts.get(backend) ?? 0) + 1)
+      }
+      return counts
+    },
     async suspend(identity, reason) {
       const sessions = [...activeByPeer.values()].filter((s) => s.identity === identity)
       await Promise.all(

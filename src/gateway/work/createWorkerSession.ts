@@ -74,6 +74,8 @@ export type WorkerSession = SchedulerWorker & {
   isActive(): boolean
   /** Closing or closed. */
   isEnded(): boolean
+  /** The backends its hello offered (wasm, webgpu...); none before the hello. */
+  backends(): readonly string[]
   /** Sends a heartbeat (from the protocol's shared timer). */
   heartbeat(seq: number): void
   /** Sends what a result earned once the verifier decided it; false when not active. */
@@ -552,6 +554,7 @@ export function createWorkerSession(
     lastReceivedAt: () => lastReceived,
     isActive: () => state === 'active',
     isEnded: () => state === 'closing' || state === 'closed',
+    backends: () => backends.map((b) => b.backend),
 
     modelFit(modelId: ModelId): ModelFit {
       const model = modelId.toLowerCase()

@@ -663,6 +663,12 @@ export const errorCodes = {
     description:
       'Every advertised address of the gateway failed to connect; the worker retries with backoff.',
   },
+  NETWORK_STATS_UNAVAILABLE: {
+    errorName: 'NetworkError',
+    httpStatus: 502,
+    description:
+      'GET /v1/network/stats failed or answered something that is not the network figures.',
+  },
   // Sign-In with Ethereum for the dashboard API (src/gateway/auth).
   AUTH_NONCE_INVALID: {
     errorName: 'AuthError',

@@ -12,6 +12,8 @@ export function NavLink({ to, children }: NavLinkProps) {
     event.preventDefault()
     navigate(to)
     globalThis.scrollTo?.(0, 0)
+    // Screen readers and keyboard users start at the new page's content, as after a page load.
+    document.getElementById('main')?.focus({ preventScroll: true })
   }
   return (
     <a href={to} onClick={onClick} aria-current={current ? 'page' : undefined}>
