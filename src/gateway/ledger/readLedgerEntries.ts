@@ -1,0 +1,150 @@
+import type { Database } from 'better-sqlite3'
+import type { Address } from 'viem'
+import type { ModelCatalog } from '../scheduler/ModelCatalog.ts'
+import type { ReferralPseudonyms } from './createReferralPseudonyms.ts'
+import { ledgerEntryFilterSql } from './ledgerEntryFilterSql.ts'
+import type { LedgerEntryQuery } from './parseLedgerEntryQuery.ts'
+
+/** One ledger entry as the dashboard's receipts table shows it. */
+export type LedgerEntryView = {
+  id: string
+  createdAt: string
+  day: string
+  role: string
+  bucket: string
+  /** Signed integer micro-credits as a decimal string (a reversal is negative). */
+  amount: string
+  jobId: string
+  modelId: string
+  /** The model's name where this gateway still serves it. */
+  modelName: string | null
+  backend: string
+  /** When the gateway accepted the result. */
+  resultAt: string
+  /** The verdict the entry rests on: valid or unchecked. */
+  decision: string
+  /** How it was reached: spot-check, redundancy, sampling, standing. */
+  method: string
+  /** The session key's signature over the result. */
+  signature: string
+  /** The entry this one reverses, if it is a reversal. */
+  reverses: string | null
+  reason: string
+  /** Partner entries: the referred contributor, by pseudonym, and whether it had a wallet. */
+  referral: { source: string; kind: 'wallet' | 'anonymous' } | null
+}
+
+export type ReadLedgerEntriesParameters = {
+  account: Address | 'network'
+  query: LedgerEntryQuery
+}
+
+export type ReadLedgerEntriesReturnType = {
+  account: Address | 'network'
+  entries: LedgerEntryView[]
+  /** Pass as `cursor` for the next (older) page; null on the last page. */
+  nextCursor: string | null
+  /** Entries matching the filter in all pages, and their signed sum in micro-credits. */
+  matching: { entries: number; amount: string }
+}
+
+type Row = {
+  id: bigint
+  created_at: bigint
+  day: string
+  role: string
+  bucket: string
+  amount: bigint
+  job_id: string
+  lease_id: bigint
+  signature: string
+  decision: string
+  reverses: bigint | null
+  reason: string
+  model_id: string
+  backend: string
+  received_at: bigint
+  worker_identity: string
+  result_wallet: string | null
+}
+
+export type ReadLedgerEntriesComponents = {
+  db: Database
+  catalog?: Pick<ModelCatalog, 'getManifest'> | undefined
+  pseudonyms: ReferralPseudonyms
+}
+
+/**
+ * A page of an account's ledger entries, newest first, with the job's model and the result's
+ * backend. Paging is by entry id (keyset): entries are append-only and ids only grow, so walking
+ * `nextCursor` visits every entry that existed when the walk began exactly once, whatever is
+ * appended meanwhile (new entries appear on a fresh first page).
+ */
+export function readLedgerEntries(
+  components: ReadLedgerEntriesComponents,
+  { account, query }: ReadLedgerEntriesParameters,
+): ReadLedgerEntriesReturnType {
+  const { db } = components
+  const filter = ledgerEntryFilterSql(query)
+  const from = `
+    FROM ledger_entries e
+    JOIN jobs j ON j.id = e.job_id
+    JOIN job_results r ON r.lease_id = e.lease_id
+    WHERE e.account = @account${filter.where}`
+  const rows = db
+    .prepare<[Record<string, string | number>], Row>(`
+      SELECT e.*, j.model_id, r.backend, r.received_at, r.worker_identity,
+             r.wallet AS result_wallet
+      ${from}${query.cursor !== undefined ? ' AND e.id < @cursor' : ''}
+      ORDER BY e.id DESC LIMIT @limit`)
+    .safeIntegers(true)
+    .all({
+      ...filter.params,
+      account,
+      limit: query.limit + 1,
+      ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
+    })
+  const total = db
+    .prepare<[Record<string, string | number>], { n: bigint; amount: bigint | null }>(
+      `SELECT count(*) AS n, sum(e.amount) AS amount ${from}`,
+    )
+    .safeIntegers(true)
+    .get({ ...filter.params, account })
+  const page = rows.slice(0, query.limit)
+  const last = page.at(-1)
+  return {
+    account,
+    entries: page.map((row) => toView(components, row)),
+    nextCursor: rows.length > query.limit && last ? String(last.id) : null,
+    matching: { entries: Number(total?.n ?? 0), amount: String(total?.amount ?? 0n) },
+  }
+}
+
+function toView(components: ReadLedgerEntriesComponents, row: Row): LedgerEntryView {
+  const [decision = row.decision, method = ''] = row.decision.split('/')
+  return {
+    id: String(row.id),
+    createdAt: new Date(Number(row.created_at)).toISOString(),
+    day: row.day,
+    role: row.role,
+    bucket: row.bucket,
+    amount: String(row.amount),
+    jobId: row.job_id,
+    modelId: row.model_id,
+    modelName: components.catalog?.getManifest(row.model_id)?.name ?? null,
+    backend: row.backend,
+    resultAt: new Date(Number(row.received_at)).toISOString(),
+    decision,
+    method,
+    signature: row.signature,
+    reverses: row.reverses === null ? null : String(row.reverses),
+    reason: row.reason,
+    referral:
+      row.role === 'partner'
+        ? {
+            source: components.pseudonyms(row.worker_identity),
+            kind: row.result_wallet === null ? 'anonymous' : 'wallet',
+          }
+        : null,
+  }
+}
