@@ -1,52 +1,19 @@
 import type { Database } from 'better-sqlite3'
 import type { Address } from 'viem'
+import type { LedgerEntriesPage, LedgerEntryView } from '../../protocol/ledger/ledgerViews.ts'
 import type { ModelCatalog } from '../scheduler/ModelCatalog.ts'
 import type { ReferralPseudonyms } from './createReferralPseudonyms.ts'
 import { ledgerEntryFilterSql } from './ledgerEntryFilterSql.ts'
 import type { LedgerEntryQuery } from './parseLedgerEntryQuery.ts'
 
-/** One ledger entry as the dashboard's receipts table shows it. */
-export type LedgerEntryView = {
-  id: string
-  createdAt: string
-  day: string
-  role: string
-  bucket: string
-  /** Signed integer micro-credits as a decimal string (a reversal is negative). */
-  amount: string
-  jobId: string
-  modelId: string
-  /** The model's name where this gateway still serves it. */
-  modelName: string | null
-  backend: string
-  /** When the gateway accepted the result. */
-  resultAt: string
-  /** The verdict the entry rests on: valid or unchecked. */
-  decision: string
-  /** How it was reached: spot-check, redundancy, sampling, standing. */
-  method: string
-  /** The session key's signature over the result. */
-  signature: string
-  /** The entry this one reverses, if it is a reversal. */
-  reverses: string | null
-  reason: string
-  /** Partner entries: the referred contributor, by pseudonym, and whether it had a wallet. */
-  referral: { source: string; kind: 'wallet' | 'anonymous' } | null
-}
+export type { LedgerEntryView }
 
 export type ReadLedgerEntriesParameters = {
   account: Address | 'network'
   query: LedgerEntryQuery
 }
 
-export type ReadLedgerEntriesReturnType = {
-  account: Address | 'network'
-  entries: LedgerEntryView[]
-  /** Pass as `cursor` for the next (older) page; null on the last page. */
-  nextCursor: string | null
-  /** Entries matching the filter in all pages, and their signed sum in micro-credits. */
-  matching: { entries: number; amount: string }
-}
+export type ReadLedgerEntriesReturnType = LedgerEntriesPage
 
 type Row = {
   id: bigint

@@ -1,30 +1,9 @@
 import type { Database } from 'better-sqlite3'
 import type { Address } from 'viem'
+import type { ReferralsView } from '../../protocol/ledger/ledgerViews.ts'
 import type { ReferralPseudonyms } from './createReferralPseudonyms.ts'
 
-export type ReferralSource = {
-  /** The referred contributor's pseudonym (see createReferralPseudonyms). */
-  source: string
-  kind: 'wallet' | 'anonymous'
-  /** Worker sessions (tab visits) of this contributor that earned the partner something. */
-  sessions: number
-  /** Results that credited the partner. */
-  results: number
-  verified: string
-  pending: string
-  firstDay: string
-  lastDay: string
-}
-
-export type ReadReferralsReturnType = {
-  account: Address
-  /** Sums of the partner role's entries; micro-credits as decimal strings. */
-  totals: { verified: string; pending: string; results: number; sources: number }
-  /** Per UTC day, newest first. */
-  days: { day: string; verified: string; pending: string; results: number }[]
-  /** Per referred contributor, the most earning first. */
-  sources: ReferralSource[]
-}
+export type ReadReferralsReturnType = ReferralsView
 
 export type ReadReferralsComponents = { db: Database; pseudonyms: ReferralPseudonyms }
 
