@@ -276,14 +276,26 @@ test.describe('dashboard: earnings a wallet can check against the ledger', () =>
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-partner.png'), fullPage: true })
   })
 
-  test('behavior: a wallet with no earnings sees empty states, and can sign out', async ({
+  test('behavior: a declined signature, then a wallet with no earnings: empty states, sign out', async ({
     page,
   }) => {
-    await installTestWallet(page, { privateKey: TEST_WALLET_KEYS[2] })
+    const wallet = await installTestWallet(page, {
+      privateKey: TEST_WALLET_KEYS[2],
+      rejectMethods: ['personal_sign'],
+    })
     await page.goto(new URL('/dashboard', gateway.url).href)
     const dash = page.locator('.dash')
     await expect(dash).toContainText('Sign in with the wallet whose earnings you want to see')
-    await signIn(page)
+    // The person declines the signature: nothing is signed in, and the page says what to do.
+    await dash.getByTestId(`wallet-connect-${TEST_WALLET_RDNS}`).click()
+    await dash.getByTestId('dash-sign-in').click()
+    await expect(dash.getByRole('alert')).toHaveText(
+      'The wallet declined to sign the sign-in message. Press Sign in again to retry.',
+    )
+    expect(await page.evaluate(async () => (await fetch('/v1/auth/session')).status)).toBe(401)
+    wallet.setRejectMethods([])
+    await dash.getByTestId('dash-sign-in').click()
+    await expect(dash.getByTestId('signed-in-as')).toBeVisible()
     await expect(dash.getByTestId('receipts-empty')).toContainText('No receipts yet')
     await expect(dash.getByTestId('standing')).toContainText('No results judged yet')
     await expect(dash.getByTestId('balance-verified')).toHaveText('0 credits')
