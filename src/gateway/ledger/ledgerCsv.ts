@@ -38,7 +38,7 @@ export function ledgerCsv(db: Database, { account, filter = {} }: LedgerCsvParam
         reason: string
       }
     >(`
-      SELECT e.* FROM ledger_entries e JOIN jobs j ON j.id = e.job_id
+      SELECT e.* FROM ledger_entries e
       WHERE e.account = @account${sql.where} ORDER BY e.id`)
     .safeIntegers(true)
     .all({ ...sql.params, account })

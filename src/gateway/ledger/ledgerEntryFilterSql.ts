@@ -1,7 +1,7 @@
 import type { LedgerEntryFilter } from './parseLedgerEntryQuery.ts'
 
 export type LedgerEntryFilterSql = {
-  /** `AND ...` clauses over `e` (ledger_entries) and `j` (jobs), or an empty string. */
+  /** `AND ...` clauses over `e` (ledger_entries) alone, or an empty string. */
   where: string
   params: Record<string, string | number>
 }
@@ -11,7 +11,9 @@ export function ledgerEntryFilterSql(filter: LedgerEntryFilter): LedgerEntryFilt
   const clauses: string[] = []
   const params: Record<string, string | number> = {}
   if (filter.modelId !== undefined) {
-    clauses.push('j.model_id = @modelId')
+    // A probe per entry (jobs by primary key), not a join: the entries are filtered and paged
+    // before anything else is read.
+    clauses.push('EXISTS (SELECT 1 FROM jobs j WHERE j.id = e.job_id AND j.model_id = @modelId)')
     params.modelId = filter.modelId
   }
   if (filter.decision !== undefined) {

@@ -53,17 +53,22 @@ export function readLedgerEntries(
 ): ReadLedgerEntriesReturnType {
   const { db } = components
   const filter = ledgerEntryFilterSql(query)
-  const from = `
-    FROM ledger_entries e
-    JOIN jobs j ON j.id = e.job_id
-    JOIN job_results r ON r.lease_id = e.lease_id
-    WHERE e.account = @account${filter.where}`
+  const where = `e.account = @account${filter.where}`
+  // Only the ids are sorted (from the account index), then the page's rows, jobs and results
+  // are read: sorting whole rows, or joining before the LIMIT, costs 10x more at 100k entries
+  // (npm run bench -- ledger).
   const rows = db
     .prepare<[Record<string, string | number>], Row>(`
-      SELECT e.*, j.model_id, r.backend, r.received_at, r.worker_identity,
+      SELECT p.*, j.model_id, r.backend, r.received_at, r.worker_identity,
              r.wallet AS result_wallet
-      ${from}${query.cursor !== undefined ? ' AND e.id < @cursor' : ''}
-      ORDER BY e.id DESC LIMIT @limit`)
+      FROM ledger_entries p
+      JOIN jobs j ON j.id = p.job_id
+      JOIN job_results r ON r.lease_id = p.lease_id
+      WHERE p.id IN (
+        SELECT e.id FROM ledger_entries e
+        WHERE ${where}${query.cursor !== undefined ? ' AND e.id < @cursor' : ''}
+        ORDER BY e.id DESC LIMIT @limit)
+      ORDER BY p.id DESC`)
     .safeIntegers(true)
     .all({
       ...filter.params,
@@ -71,19 +76,23 @@ export function readLedgerEntries(
       limit: query.limit + 1,
       ...(query.cursor !== undefined ? { cursor: query.cursor } : {}),
     })
-  const total = db
-    .prepare<[Record<string, string | number>], { n: bigint; amount: bigint | null }>(
-      `SELECT count(*) AS n, sum(e.amount) AS amount ${from}`,
-    )
-    .safeIntegers(true)
-    .get({ ...filter.params, account })
+  // The totals read every matching entry: once per walk, on its first page.
+  const total =
+    query.cursor === undefined
+      ? db
+          .prepare<[Record<string, string | number>], { n: bigint; amount: bigint | null }>(
+            `SELECT count(*) AS n, sum(e.amount) AS amount FROM ledger_entries e WHERE ${where}`,
+          )
+          .safeIntegers(true)
+          .get({ ...filter.params, account })
+      : undefined
   const page = rows.slice(0, query.limit)
   const last = page.at(-1)
   return {
     account,
     entries: page.map((row) => toView(components, row)),
     nextCursor: rows.length > query.limit && last ? String(last.id) : null,
-    matching: { entries: Number(total?.n ?? 0), amount: String(total?.amount ?? 0n) },
+    matching: total ? { entries: Number(total.n), amount: String(total.amount ?? 0n) } : null,
   }
 }
 

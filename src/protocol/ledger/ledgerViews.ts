@@ -68,8 +68,11 @@ export type LedgerEntriesPage = {
   entries: LedgerEntryView[]
   /** Pass as `cursor` for the next (older) page; null on the last page. */
   nextCursor: string | null
-  /** Entries matching the filter in all pages, and their signed sum. */
-  matching: { entries: number; amount: string }
+  /**
+   * Entries matching the filter in all pages, and their signed sum; on the first page only (no
+   * cursor), null on later ones: the totals read every matching entry, once per walk is enough.
+   */
+  matching: { entries: number; amount: string } | null
 }
 
 export type ReferralSource = {

@@ -51,11 +51,15 @@ export function ReceiptsTable({ api, wallet, models, partner, refresh }: Receipt
     [api, wallet, filters, limit, cursor],
   )
   const state = useAsync(load)
+  // The totals come with the first page of a walk; later pages keep them.
+  const [matching, setMatching] = useState<LedgerEntriesPage['matching']>(null)
+  useEffect(() => {
+    if (state.status === 'ready' && state.value.matching) setMatching(state.value.matching)
+  }, [state])
   const update = (change: Partial<EntryFilters>) =>
     setFilters((current) => ({ ...current, ...change }))
   const filtered = Object.values(filters).some((value) => value)
-  const pages =
-    state.status === 'ready' ? Math.max(1, Math.ceil(state.value.matching.entries / limit)) : 1
+  const pages = matching ? Math.max(1, Math.ceil(matching.entries / limit)) : 1
 
   return (
     <section className="card dash-receipts" aria-labelledby={`${id}-title`}>
@@ -168,8 +172,8 @@ export function ReceiptsTable({ api, wallet, models, partner, refresh }: Receipt
       ) : (
         <>
           <p className="dash-muted" aria-live="polite" data-testid="receipts-summary">
-            {state.value.matching.entries} receipts
-            {filtered ? ' match' : ''}, {formatCredits(state.value.matching.amount)} credits in all.
+            {matching?.entries} receipts
+            {filtered ? ' match' : ''}, {formatCredits(matching?.amount ?? '0')} credits in all.
             Page {pageIndex + 1} of {pages}.
           </p>
           <div className="dash-scroll">

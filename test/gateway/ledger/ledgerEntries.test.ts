@@ -138,6 +138,8 @@ async function walk(wallet: string, query: string, limit: number, after?: () => 
   do {
     const body = await page(wallet, `${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`)
     expect(body.entries.length).toBeLessThanOrEqual(limit)
+    // Totals on a walk's first page only.
+    expect(body.matching === null).toBe(cursor !== null)
     ids.push(...body.entries.map((entry) => entry.id))
     cursor = body.nextCursor
     if (pages++ === 0) await after?.()
@@ -195,7 +197,7 @@ describe('GET /v1/ledger/:wallet/entries', () => {
     expect([...again.ids].sort()).toEqual([...after].sort())
     const first = await page(alice.address, 'limit=500')
     expect(first.nextCursor).toBeNull()
-    expect(first.matching.entries).toBe(after.length)
+    expect(first.matching?.entries).toBe(after.length)
   })
 
   test('behavior: filters select exactly what the CSV with the same filters holds', async () => {
@@ -223,8 +225,8 @@ describe('GET /v1/ledger/:wallet/entries', () => {
       const rows = await csvRows(alice.address, query)
       expect(rows.map((row) => row.entry_id).reverse(), query).toEqual(expected)
       const body = await page(alice.address, query)
-      expect(body.matching.entries, query).toBe(expected.length)
-      expect(BigInt(body.matching.amount), query).toBe(
+      expect(body.matching?.entries, query).toBe(expected.length)
+      expect(BigInt(body.matching?.amount ?? 'x'), query).toBe(
         all.entries.filter(predicate).reduce((sum, e) => sum + BigInt(e.amount), 0n),
       )
     }
@@ -242,8 +244,8 @@ describe('GET /v1/ledger/:wallet/entries', () => {
     const verified = await page(alice.address, 'bucket=verified')
     const pending = await page(alice.address, 'bucket=pending')
     expect(summary.balances).toEqual({
-      verified: verified.matching.amount,
-      pending: pending.matching.amount,
+      verified: verified.matching?.amount,
+      pending: pending.matching?.amount,
     })
   })
 
