@@ -38,7 +38,8 @@ export function EarningsChart({ days, label, testId }: EarningsChartProps) {
       {
         width: width(),
         height: 220,
-        legend: { show: true },
+        // A static key (the per-day figures are in the table below the chart).
+        legend: { show: true, live: false },
         // The ledger's days are UTC: ticks at UTC midnight, whatever the browser's time zone.
         tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), 'Etc/UTC'),
         cursor: { points: { show: false } },

@@ -197,7 +197,10 @@ export function ReceiptsTable({ api, wallet, models, partner, refresh }: Receipt
                   <tr key={entry.id} data-entry-id={entry.id}>
                     <td>
                       <time dateTime={entry.createdAt} title={`Result accepted ${entry.resultAt}`}>
-                        {new Date(entry.createdAt).toLocaleString()}
+                        {new Date(entry.createdAt).toLocaleString(undefined, {
+                          dateStyle: 'short',
+                          timeStyle: 'medium',
+                        })}
                       </time>
                     </td>
                     <td>
@@ -213,7 +216,9 @@ export function ReceiptsTable({ api, wallet, models, partner, refresh }: Receipt
                     </td>
                     <td title={entry.reason}>
                       {DECISIONS[entry.decision] ?? entry.decision}{' '}
-                      <span className="dash-muted">{METHODS[entry.method] ?? entry.method}</span>
+                      <span className="dash-muted dash-method">
+                        {METHODS[entry.method] ?? entry.method}
+                      </span>
                       {entry.reverses && <span className="dash-tag">reversal</span>}
                     </td>
                     {partner && (
@@ -225,7 +230,7 @@ export function ReceiptsTable({ api, wallet, models, partner, refresh }: Receipt
                     )}
                     <td>
                       <code className="dash-signature" title={entry.signature}>
-                        {entry.signature.slice(0, 10)}…{entry.signature.slice(-6)}
+                        {entry.signature.slice(0, 8)}…{entry.signature.slice(-4)}
                       </code>
                     </td>
                   </tr>
