@@ -43,6 +43,12 @@ const suites: Suite[] = [
     run: async () => (await import('./grid.ts')).runGridBench(),
   },
   {
+    name: 'ledger',
+    description:
+      "the dashboard's ledger reads (pages, filters, summary, referrals, CSV) at 10k and 100k results",
+    run: async () => (await import('./ledger.ts')).runLedgerBench(),
+  },
+  {
     name: 'verification',
     description:
       'adversarial run: 2,000 jobs, 20% tampering on 2 of 8 wallets; adaptive spot-checks vs replication',

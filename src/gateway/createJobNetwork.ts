@@ -252,6 +252,7 @@ export function createJobNetwork(components: JobNetworkComponents): CreateJobNet
         db: sqlite,
         auth: siwe,
         operatorToken: components.operatorToken,
+        catalog,
         now,
       })
       registerJobRoutes(

@@ -27,6 +27,7 @@ export type GatewayErrorName =
   | 'AuthError'
   | 'VerificationError'
   | 'LedgerAccessError'
+  | 'LedgerQueryError'
 
 /** The codes the gateway's own errors carry. */
 export type GatewayErrorCode = ErrorCodeOf<GatewayErrorName>

@@ -1,20 +1,27 @@
 import type { Database } from 'better-sqlite3'
+import { ledgerEntryFilterSql } from './ledgerEntryFilterSql.ts'
+import type { LedgerEntryFilter } from './parseLedgerEntryQuery.ts'
 
 export const LEDGER_CSV_HEADER =
   'entry_id,created_at,day,account,role,bucket,amount_micro,job_id,result_lease_id,signature,decision,reverses_entry_id,reason'
 
-export type LedgerCsvParameters = { account: string }
+export type LedgerCsvParameters = {
+  account: string
+  /** The same filters as the JSON list (GET /v1/ledger/:wallet/entries); default: every entry. */
+  filter?: LedgerEntryFilter | undefined
+}
 
 /**
- * Every ledger entry of an account as CSV (RFC 4180: CRLF lines, quoted fields where needed),
+ * The ledger entries of an account (all, or those the filter selects) as CSV (RFC 4180: CRLF lines, quoted fields where needed),
  * oldest first, one line per entry, amounts as signed integer micro-credits. Read in one
  * statement (better-sqlite3 cannot interleave other queries with an open iterator).
  */
-export function ledgerCsv(db: Database, { account }: LedgerCsvParameters): string {
+export function ledgerCsv(db: Database, { account, filter = {} }: LedgerCsvParameters): string {
   const lines = [LEDGER_CSV_HEADER]
+  const sql = ledgerEntryFilterSql(filter)
   const rows = db
     .prepare<
-      [string],
+      [Record<string, string | number>],
       {
         id: bigint
         created_at: bigint
@@ -30,9 +37,11 @@ export function ledgerCsv(db: Database, { account }: LedgerCsvParameters): strin
         reverses: bigint | null
         reason: string
       }
-    >('SELECT * FROM ledger_entries WHERE account = ? ORDER BY id')
+    >(`
+      SELECT e.* FROM ledger_entries e
+      WHERE e.account = @account${sql.where} ORDER BY e.id`)
     .safeIntegers(true)
-    .all(account)
+    .all({ ...sql.params, account })
   for (const row of rows) {
     lines.push(
       [

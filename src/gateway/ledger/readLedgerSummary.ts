@@ -1,33 +1,8 @@
 import type { Database } from 'better-sqlite3'
 import type { Address } from 'viem'
+import type { LedgerSummary } from '../../protocol/ledger/ledgerViews.ts'
 
-export type LedgerSummary = {
-  account: Address | 'network'
-  /** Micro-credits as decimal strings (integers beyond 2^53 survive JSON). */
-  balances: { verified: string; pending: string }
-  byRole: { role: string; verified: string; pending: string }[]
-  /** Per UTC day the entries were written: the sums of that day's entries per bucket. */
-  days: { day: string; verified: string; pending: string; entries: number }[]
-  /** Results (worker role) still being verified: they have no entry yet. */
-  awaitingVerification: number
-  standing: {
-    validStreak: number
-    valid: number
-    invalid: number
-    unchecked: number
-    suspendedAt: string | null
-    /** A sentence for the dashboard when suspended. */
-    suspendReason: string | null
-  } | null
-  /** Verdicts per worker session (a session key) of this wallet, newest sessions first. */
-  sessions: {
-    sessionId: string
-    connectedAt: string
-    valid: number
-    invalid: number
-    unchecked: number
-  }[]
-}
+export type { LedgerSummary }
 
 export type ReadLedgerSummaryParameters = { account: Address | 'network'; days?: number }
 

@@ -7,8 +7,13 @@ import { readCookie, SESSION_COOKIE } from '../auth/registerAuthRoutes.ts'
 import { AuthError } from '../errors/auth.ts'
 import { HttpError } from '../errors/http.ts'
 import { LedgerAccessError } from '../errors/verification.ts'
+import type { ModelCatalog } from '../scheduler/ModelCatalog.ts'
+import { createReferralPseudonyms } from './createReferralPseudonyms.ts'
 import { ledgerCsv } from './ledgerCsv.ts'
+import { parseLedgerEntryQuery } from './parseLedgerEntryQuery.ts'
+import { readLedgerEntries } from './readLedgerEntries.ts'
 import { readLedgerSummary } from './readLedgerSummary.ts'
+import { readReferrals } from './readReferrals.ts'
 
 export type LedgerRoutesComponents = {
   db: Database
@@ -16,6 +21,8 @@ export type LedgerRoutesComponents = {
   auth: Pick<SiweAuth, 'session'>
   /** The operator reads every account (and the network's) with this bearer token. */
   operatorToken?: string | undefined
+  /** Names models in the entries and resolves `?model=<name>`. */
+  catalog?: Pick<ModelCatalog, 'getManifest'> | undefined
   now?: (() => number) | undefined
 }
 
@@ -23,7 +30,10 @@ export type LedgerRoutesComponents = {
  * The ledger over HTTP:
  * - `GET /v1/ledger/:wallet`: balances (verified, pending), per-role and per-day sums, results
  *   still being verified, standing (with the suspension reason) and verdicts per session.
- * - `GET /v1/ledger/:wallet/entries.csv`: every entry, for accounting.
+ * - `GET /v1/ledger/:wallet/entries?limit=&cursor=&model=&decision=&role=&bucket=&from=&to=`:
+ *   a page of entries, newest first, with model, backend and verdict (the dashboard's receipts).
+ * - `GET /v1/ledger/:wallet/entries.csv`: every entry (or the same filters), for accounting.
+ * - `GET /v1/ledger/:wallet/referrals`: a partner's earnings per day and per referred contributor.
  * A wallet's ledger is private: the wallet signed in (SIWE session cookie) or the operator token
  * (`Authorization: Bearer`). `network` (the fee account) is for the operator only.
  */
@@ -32,6 +42,7 @@ export function registerLedgerRoutes(
   components: LedgerRoutesComponents,
 ): void {
   const now = components.now ?? Date.now
+  const pseudonyms = createReferralPseudonyms(components.db)
 
   function accountFor(
     request: FastifyRequest<{ Params: { wallet: string } }>,
@@ -72,15 +83,43 @@ export function registerLedgerRoutes(
     return readLedgerSummary(components.db, { account })
   })
 
+  app.get<{ Params: { wallet: string } }>('/v1/ledger/:wallet/entries', async (request, reply) => {
+    const account = accountFor(request)
+    const query = parseLedgerEntryQuery({ query: request.query, catalog: components.catalog })
+    reply.header('cache-control', 'private, no-store')
+    return readLedgerEntries(
+      { db: components.db, catalog: components.catalog, pseudonyms },
+      { account, query },
+    )
+  })
+
+  app.get<{ Params: { wallet: string } }>(
+    '/v1/ledger/:wallet/referrals',
+    async (request, reply) => {
+      const account = accountFor(request)
+      if (account === 'network')
+        throw new HttpError('The network account has no referrals; ask for a partner’s wallet.', {
+          code: 'BAD_REQUEST',
+        })
+      reply.header('cache-control', 'private, no-store')
+      return readReferrals({ db: components.db, pseudonyms }, { account })
+    },
+  )
+
   app.get<{ Params: { wallet: string } }>(
     '/v1/ledger/:wallet/entries.csv',
     async (request, reply) => {
       const account = accountFor(request)
+      const filter = parseLedgerEntryQuery({
+        query: request.query,
+        catalog: components.catalog,
+        paging: false,
+      })
       reply
         .header('cache-control', 'private, no-store')
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="ledger-${account}.csv"`)
-      return ledgerCsv(components.db, { account })
+      return ledgerCsv(components.db, { account, filter })
     },
   )
 }

@@ -532,6 +532,12 @@ export const errorCodes = {
     description:
       'A wallet’s ledger needs that wallet signed in (Sign-In with Ethereum) or the operator token.',
   },
+  LEDGER_INVALID_QUERY: {
+    errorName: 'LedgerQueryError',
+    httpStatus: 400,
+    description:
+      'A ledger query parameter is malformed (limit, cursor, model, decision, role, bucket, from, to); the message names it and what it accepts.',
+  },
 
   // Results the gateway does not accept (the `code` of an `ack` with accepted: false).
   RESULT_NOT_LEASED: {
@@ -668,6 +674,19 @@ export const errorCodes = {
     httpStatus: 502,
     description:
       'GET /v1/network/stats failed or answered something that is not the network figures.',
+  },
+  // The earnings dashboard in the browser (src/ui/dashboard).
+  DASHBOARD_REQUEST_FAILED: {
+    errorName: 'DashboardError',
+    httpStatus: 502,
+    description:
+      'The dashboard could not reach the gateway or could not read its answer; check the connection and reload.',
+  },
+  DASHBOARD_SIGN_IN_FAILED: {
+    errorName: 'DashboardError',
+    httpStatus: 401,
+    description:
+      'Signing in with the wallet did not complete (the wallet declined, or the gateway refused the message); nothing was signed in.',
   },
   // Sign-In with Ethereum for the dashboard API (src/gateway/auth).
   AUTH_NONCE_INVALID: {
