@@ -38,10 +38,10 @@ function DeviceFacts({
   engine: EngineInfo | undefined
 }) {
   const caps = engine?.capabilities ?? capabilities
-  const decided =
-    engine ?? chooseBackends({ capabilities: caps, wasmThreads: caps.wasmThreads }).decisions
-  const decisions = Array.isArray(decided) ? decided : decided.backends
-  const order = engine?.order ?? decisions.filter((d) => d.enabled).map((d) => d.backend)
+  // Before Start: what the engine will decide from the same facts.
+  const { decisions, order } = engine
+    ? { decisions: engine.backends, order: engine.order }
+    : chooseBackends({ capabilities: caps, wasmThreads: caps.wasmThreads })
   const chosen = order[0]
   const webgpu = decisions.find((d) => d.backend === 'webgpu')
   const threads = engine?.wasm.threads ?? caps.wasmThreads

@@ -9,6 +9,7 @@ import type { SessionSigningKey } from '../../p2p/workClient.ts'
 import type { SignedDelegation } from '../../protocol/eip712/delegationTypes.ts'
 import { generateSessionKey } from '../../protocol/eip712/generateSessionKey.ts'
 import { BaseError } from '../../protocol/errors/BaseError.ts'
+import { EngineError } from '../../protocol/errors/EngineError.ts'
 import { ModelError } from '../../protocol/errors/ModelError.ts'
 import { hashTensorMap } from '../../protocol/hash/hashTensorMap.ts'
 import type { Backend, ModelId } from '../../protocol/messages.ts'
@@ -316,7 +317,10 @@ export function createContributor(
     },
     setDutyCycle(fraction) {
       if (!(fraction > 0 && fraction <= 1))
-        throw new RangeError('The duty cycle is a fraction in (0, 1].')
+        throw new EngineError('The duty cycle must be a fraction in (0, 1].', {
+          code: 'ENGINE_INVALID_ARGUMENT',
+          details: { dutyCycle: String(fraction) },
+        })
       update({ dutyCycle: fraction })
       void engine?.setDutyCycle(fraction).catch(() => undefined)
     },
