@@ -2,13 +2,14 @@ import type { Connection } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Address } from 'viem'
 import type { SignedDelegation } from '../protocol/eip712/delegationTypes.ts'
-import type { BackendReport, ModelId } from '../protocol/messages.ts'
+import type { BackendReport, CreditMessage, ModelId } from '../protocol/messages.ts'
 import { backoffDelay } from './backoffDelay.ts'
 import { type ConnectionTransport, connectionTransportOf } from './connectionTransportOf.ts'
 import { type BrowserNode, createBrowserNode, type IceServer } from './createBrowserNode.ts'
 import { fetchNetworkInfo, type GridNetworkInfo } from './fetchNetworkInfo.ts'
 import { NetworkError } from './NetworkError.ts'
 import { orderGatewayAddresses } from './orderGatewayAddresses.ts'
+import { THROUGHPUT_WINDOW_MS } from './throughputWindowMs.ts'
 import {
   createWorkClient,
   type RunJob,
@@ -16,6 +17,7 @@ import {
   type WorkClient,
   type WorkClientBatching,
   type WorkClientEvent,
+  type WorkClientInit,
 } from './workClient.ts'
 
 export type GridWorkerState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped'
@@ -34,6 +36,17 @@ export type GridWorkerStatus = {
   jobsFailed: number
   /** Jobs held now (running or waiting), by id. */
   currentJobs: string[]
+  /** Models of the jobs computing now (one entry per runner call: a batch counts once). */
+  runningModels: ModelId[]
+  /**
+   * When each of the last minute's accepted results was acknowledged (ms since the epoch, oldest
+   * first): throughput is how many are younger than 60 s at the time one looks.
+   */
+  recentDoneAt: number[]
+  /** What the gateway's `credit` messages said this tab earned in this run (see GridWorkerCredits). */
+  credits: GridWorkerCredits
+  /** Jobs this worker holds at most now (0 while paused: the gateway assigns nothing). */
+  slots: number
   /** Engine calls that ran several jobs at once (batches of tiny jobs), and the jobs in them. */
   batches: number
   batchedJobs: number
@@ -43,6 +56,21 @@ export type GridWorkerStatus = {
   retryInMs: number | undefined
   /** The last thing that went wrong, in words (connection lost, dial failed, a job failed). */
   lastError: string | undefined
+}
+
+/**
+ * Sums of the gateway's `credit` messages (docs/PROTOCOL.md), the latest per job: integer
+ * micro-credits of the worker's share. Sent only while the session that delivered the result is
+ * connected, so this is what the tab heard, not the ledger (the dashboard reads the ledger).
+ */
+export type GridWorkerCredits = {
+  /** Accepted unchecked: held back until the holdback ends. */
+  pending: bigint
+  verified: bigint
+  pendingResults: number
+  verifiedResults: number
+  /** Results the verifier found invalid (earned nothing). */
+  rejectedResults: number
 }
 
 export type GridWorkerInit = {
@@ -73,11 +101,18 @@ export type GridWorkerInit = {
   peerTimeoutMs?: number | undefined
   onStatus?: ((status: GridWorkerStatus) => void) | undefined
   onEvent?: ((event: WorkClientEvent) => void) | undefined
+  /** See WorkClientInit.hashTensorMap. */
+  hashTensorMap?: WorkClientInit['hashTensorMap']
 }
 
 export type GridWorker = {
   /** Starts the node and the connect/work/reconnect loop; resolves once the node runs. */
   start(): Promise<void>
+  /**
+   * Jobs to hold at most from now on, this session and the next ones; 0 pauses (the gateway
+   * assigns nothing more; held jobs finish and send their results, so nothing is lost).
+   */
+  setSlots(slots: number): void
   /** Drops held jobs (the gateway requeues them), closes the session, stops the node. */
   stop(): Promise<void>
   status(): GridWorkerStatus
@@ -99,7 +134,12 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
   let libp2p: BrowserNode | undefined
   let client: WorkClient | undefined
   let loop: Promise<void> | undefined
-  const held = new Set<string>()
+  let slots = init.slots ?? 4
+  /** Held jobs and their model. */
+  const held = new Map<string, ModelId>()
+  /** Runner calls in flight: their jobs' ids, by the first job's id. */
+  const running = new Map<string, { modelId: ModelId; jobIds: string[] }>()
+  const credited = new Map<string, { amount: bigint; status: CreditMessage['status'] }>()
   const status: GridWorkerStatus = {
     state: 'idle',
     peerId: undefined,
@@ -109,14 +149,30 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
     jobsRejected: 0,
     jobsFailed: 0,
     currentJobs: [],
+    runningModels: [],
+    recentDoneAt: [],
+    credits: {
+      pending: 0n,
+      verified: 0n,
+      pendingResults: 0,
+      verifiedResults: 0,
+      rejectedResults: 0,
+    },
+    slots,
     batches: 0,
     batchedJobs: 0,
     sessions: 0,
     retryInMs: undefined,
     lastError: undefined,
   }
+  const snapshot = () => ({
+    currentJobs: [...held.keys()],
+    runningModels: [...running.values()].map((r) => r.modelId),
+    recentDoneAt: status.recentDoneAt.filter((t) => t > Date.now() - THROUGHPUT_WINDOW_MS),
+    slots,
+  })
   const publish = (patch: Partial<GridWorkerStatus> = {}) => {
-    Object.assign(status, patch, { currentJobs: [...held] })
+    Object.assign(status, patch, snapshot())
     try {
       init.onStatus?.({ ...status })
     } catch {
@@ -127,35 +183,52 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
   const onEvent = (event: WorkClientEvent) => {
     switch (event.type) {
       case 'assigned':
-        held.add(event.job.jobId)
+        held.set(event.job.jobId, event.job.modelId)
         break
       case 'result-sent':
-        held.delete(event.jobId)
+        release(event.jobId)
         break
-      case 'running':
+      case 'running': {
+        const [first] = event.jobIds
+        const modelId = first === undefined ? undefined : held.get(first)
+        if (first !== undefined && modelId) running.set(first, { modelId, jobIds: event.jobIds })
         if (event.jobIds.length > 1) {
           status.batches++
           status.batchedJobs += event.jobIds.length
         }
         break
+      }
       case 'job-failed':
-        held.delete(event.jobId)
+        release(event.jobId)
         status.jobsFailed++
         status.lastError = event.error.shortMessage
         break
       case 'job-dropped':
-        held.delete(event.jobId)
+        release(event.jobId)
         break
       case 'ack':
-        if (event.ack.accepted) status.jobsDone++
-        else status.jobsRejected++
+        if (event.ack.accepted) {
+          status.jobsDone++
+          status.recentDoneAt = [...status.recentDoneAt, Date.now()]
+        } else status.jobsRejected++
+        break
+      case 'credit':
+        status.credits = addCredit(status.credits, credited, event.credit)
         break
       case 'closed':
         held.clear()
+        running.clear()
         break
     }
     publish()
     init.onEvent?.(event)
+  }
+
+  /** A job left: it no longer holds a slot, and its runner call ends when all of its jobs did. */
+  function release(jobId: string): void {
+    held.delete(jobId)
+    for (const [key, call] of running)
+      if (call.jobIds.every((id) => !held.has(id))) running.delete(key)
   }
 
   async function dialGateway(node: BrowserNode, info: GridNetworkInfo): Promise<Connection> {
@@ -205,7 +278,7 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
         clientVersion: init.clientVersion,
         backends: hello.backends,
         cachedModels: hello.cachedModels,
-        slots: init.slots ?? 4,
+        slots,
         maxConcurrentRuns: init.maxConcurrentRuns ?? 2,
         sessionKey: init.sessionKey,
         delegation: init.delegation,
@@ -216,6 +289,7 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
         heartbeatIntervalMs: init.heartbeatIntervalMs,
         peerTimeoutMs: init.peerTimeoutMs,
         onEvent,
+        hashTensorMap: init.hashTensorMap,
       },
       {
         openStream: (options) =>
@@ -284,12 +358,19 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
       loop = run(libp2p)
     },
 
+    setSlots(next) {
+      slots = Math.max(0, Math.floor(next))
+      client?.setSlots(slots)
+      publish()
+    },
+
     async stop() {
       controller.abort(new Error('stopped'))
       await client?.stop()
       await loop
       await libp2p?.stop()
       held.clear()
+      running.clear()
       publish({
         state: 'stopped',
         transport: undefined,
@@ -298,10 +379,35 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
       })
     },
 
-    status: () => ({ ...status, currentJobs: [...held] }),
+    status: () => ({ ...status, ...snapshot() }),
 
     node: () => libp2p,
   }
+}
+
+/** Adds one credit message to the sums; a later message for the same job replaces the earlier. */
+function addCredit(
+  credits: GridWorkerCredits,
+  seen: Map<string, { amount: bigint; status: CreditMessage['status'] }>,
+  credit: CreditMessage,
+): GridWorkerCredits {
+  const next = { ...credits }
+  const apply = (entry: { amount: bigint; status: CreditMessage['status'] }, sign: 1 | -1) => {
+    const amount = sign === 1 ? entry.amount : -entry.amount
+    if (entry.status === 'pending') {
+      next.pending += amount
+      next.pendingResults += sign
+    } else if (entry.status === 'verified') {
+      next.verified += amount
+      next.verifiedResults += sign
+    } else next.rejectedResults += sign
+  }
+  const previous = seen.get(credit.jobId)
+  if (previous) apply(previous, -1)
+  const entry = { amount: credit.amount, status: credit.status }
+  seen.set(credit.jobId, entry)
+  apply(entry, 1)
+  return next
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

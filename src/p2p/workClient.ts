@@ -119,6 +119,11 @@ export type WorkClientInit = {
   /** Close the session when nothing arrives from the gateway for this long. Default 30 s. */
   peerTimeoutMs?: number | undefined
   onEvent?: ((event: WorkClientEvent) => void) | undefined
+  /**
+   * Hashes inputs and outputs (the canonical tensor-map sha256); default hashTensorMap. A browser
+   * passes one that digests large maps in a Web Worker, off the page's main thread.
+   */
+  hashTensorMap?: ((map: TensorMap) => Promise<Hex>) | undefined
 }
 
 export type WorkClientComponents = {
@@ -184,6 +189,7 @@ export function createWorkClient(
   const heartbeatIntervalMs = init.heartbeatIntervalMs ?? 10_000
   const peerTimeoutMs = init.peerTimeoutMs ?? 30_000
   const domain = createGridDomain({ chainId: init.chainId })
+  const hash = init.hashTensorMap ?? hashTensorMap
   const emit = (event: WorkClientEvent) => {
     try {
       init.onEvent?.(event)
@@ -348,10 +354,7 @@ export function createWorkClient(
       signal.throwIfAborted()
       batching?.policy.observe(job.modelId, outcome.inferenceMs)
       const totalMs = performance.now() - receivedAt
-      const [inputHash, outputHash] = await Promise.all([
-        entry.inputHash,
-        hashTensorMap(outcome.outputs),
-      ])
+      const [inputHash, outputHash] = await Promise.all([entry.inputHash, hash(outcome.outputs)])
       const timings = {
         inferenceMs: clampMs(outcome.inferenceMs),
         totalMs: clampMs(totalMs),
@@ -397,7 +400,7 @@ export function createWorkClient(
     switch (message.type) {
       case 'assign': {
         if (held.has(message.jobId)) return
-        const inputHash = hashTensorMap(message.inputs)
+        const inputHash = hash(message.inputs)
         // A failure surfaces when the result awaits it; never as an unhandled rejection.
         inputHash.catch(() => undefined)
         held.set(message.jobId, {

@@ -1,13 +1,25 @@
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { Address } from 'viem'
 import { useConfig, useConnection } from 'wagmi'
+import { THROUGHPUT_WINDOW_MS } from '../p2p/throughputWindowMs.ts'
 import type { GridWagmiConfig } from '../wallet/createGridWagmiConfig.ts'
 import type { DelegatedSession } from '../wallet/getDelegatedSession.ts'
 import { type SessionKeyStore, sessionIdOf } from '../wallet/SessionKeyStore.ts'
-import type { Contributor, ContributorStatus } from './contributor/createContributor.ts'
+import type {
+  Contributor,
+  ContributorStatus,
+  PauseReason,
+} from './contributor/createContributor.ts'
+import type { ContributorSettings } from './contributor/createSettingsStore.ts'
+import { formatCredits } from './contributor/formatCredits.ts'
+import { useNow } from './contributor/useNow.ts'
 import { shortAddress, WalletButton } from './wallet/WalletButton.tsx'
+import './contributor/contributor.css'
 
-const idle: ContributorStatus = { state: 'idle', models: [], network: undefined, error: undefined }
+const pauseNames: Record<PauseReason, string> = {
+  hidden: 'the tab is hidden',
+  battery: 'the battery is low',
+}
 
 const transportNames: Record<string, string> = {
   'webrtc-direct': 'WebRTC-Direct',
@@ -38,19 +50,22 @@ function sessionKeyStore(): Promise<SessionKeyStore> {
  * it expires); a wallet switch or disconnect stops the tab, so nothing more is earned under the
  * old wallet. Without a wallet the tab contributes anonymously and earns nothing for itself.
  */
-export function ContributorCard() {
+export type ContributorCardProps = {
+  contributor: Contributor | undefined
+  status: ContributorStatus
+  /** Called with the contributor Start created (the page shares it with the other cards). */
+  onContributor(contributor: Contributor): void
+  settings: ContributorSettings
+}
+
+export function ContributorCard(props: ContributorCardProps) {
+  const { contributor, status, settings } = props
   const config = useConfig() as GridWagmiConfig
   const connection = useConnection()
   const wallet = connection.status === 'connected' ? connection.address : undefined
   /** The wallet the running contributor earns for (undefined: anonymous). */
   const [earningFor, setEarningFor] = useState<Address | undefined>()
   const [notice, setNotice] = useState<string | undefined>()
-  const [contributor, setContributor] = useState<Contributor | undefined>()
-  const subscribe = useCallback(
-    (listener: () => void) => contributor?.subscribe(listener) ?? (() => undefined),
-    [contributor],
-  )
-  const status = useSyncExternalStore(subscribe, () => contributor?.status() ?? idle)
   const [loadError, setLoadError] = useState<string | undefined>()
   const active = status.state === 'starting' || status.state === 'running'
 
@@ -83,12 +98,15 @@ export function ContributorCard() {
       const next = createContributor({
         allowInsecureLocal: isLocalPage(),
         session,
+        dutyCycle: settings.dutyCycle,
+        maxDownloadBytes:
+          settings.maxDownloadMB === null ? undefined : settings.maxDownloadMB * 1_000_000,
       })
       installConsoleHandle(next)
       releaseOnPageHide(next)
       earning.current = { wallet, sessionId }
       setEarningFor(wallet)
-      setContributor(next)
+      props.onContributor(next)
       await next.start()
     } catch (error) {
       setLoadError(error instanceof Error ? error.message : String(error))
@@ -123,6 +141,10 @@ export function ContributorCard() {
   }, [wallet, connection.status, contributor, active])
 
   const network = status.network
+  const now = useNow(active ? 1000 : undefined)
+  const throughput = (network?.recentDoneAt ?? []).filter(
+    (t) => t > now - THROUGHPUT_WINDOW_MS,
+  ).length
   return (
     <section className="card" aria-labelledby="contribute-title" data-testid="contributor-card">
       <h2 id="contribute-title">Contribute</h2>
@@ -162,8 +184,47 @@ export function ContributorCard() {
           </dd>
           <dt>Jobs done</dt>
           <dd data-testid="jobs-done">{network?.jobsDone ?? 0}</dd>
-          <dt>Current jobs</dt>
+          {status.pausedBy.length > 0 && active && (
+            <>
+              <dt>Paused</dt>
+              <dd data-testid="contributor-paused">
+                {`Taking no new jobs while ${status.pausedBy.map((r) => pauseNames[r]).join(' and ')}; jobs already here finish.`}
+              </dd>
+            </>
+          )}
+          <dt>Current job</dt>
+          <dd data-testid="current-job">{currentJob(status)}</dd>
+          <dt>Jobs held</dt>
           <dd data-testid="current-jobs">{network?.currentJobs.length ?? 0}</dd>
+          <dt>Throughput</dt>
+          <dd data-testid="throughput">{throughput} jobs/min (last minute)</dd>
+          <dt>Compute</dt>
+          <dd data-testid="compute-share">{computeShare(status)}</dd>
+          <dt>Earnings</dt>
+          <dd data-testid="earnings">
+            {earningFor ? (
+              <>
+                <span
+                  data-testid="earnings-pending"
+                  data-micro={String(network?.credits.pending ?? 0n)}
+                >
+                  {formatCredits(network?.credits.pending ?? 0n)} pending
+                </span>
+                {', '}
+                <span
+                  data-testid="earnings-verified"
+                  data-micro={String(network?.credits.verified ?? 0n)}
+                >
+                  {formatCredits(network?.credits.verified ?? 0n)} verified
+                </span>{' '}
+                credits
+                {(network?.credits.rejectedResults ?? 0) > 0 &&
+                  `; ${network?.credits.rejectedResults} results found invalid earned nothing`}
+              </>
+            ) : (
+              'anonymous: earns nothing'
+            )}
+          </dd>
           <dt>Jobs run in batches</dt>
           <dd data-testid="batched-jobs" title={`${network?.batches ?? 0} batches`}>
             {network?.batchedJobs ?? 0}
@@ -174,26 +235,27 @@ export function ContributorCard() {
               <dd>{network.lastError}</dd>
             </>
           )}
-          {status.models.map((model) => (
-            <ModelRow key={model.id} model={model} />
-          ))}
         </dl>
       )}
     </section>
   )
 }
 
-function ModelRow({ model }: { model: ContributorStatus['models'][number] }) {
-  return (
-    <>
-      <dt>{model.name}</dt>
-      <dd data-testid={`model-${model.name}`}>
-        {model.state === 'ready'
-          ? `ready on ${model.backend?.toUpperCase()}`
-          : model.state === 'failed'
-            ? `not served: ${model.error}`
-            : 'self-testing...'}
-      </dd>
-    </>
-  )
+/** The models computing now, by name, or why nothing is. */
+function currentJob(status: ContributorStatus): string {
+  const running = status.network?.runningModels ?? []
+  if (running.length > 0) {
+    const names = running.map((id) => status.models.find((m) => m.id === id)?.name ?? id)
+    return [...new Set(names)].join(', ')
+  }
+  if (status.state === 'starting') return 'loading models'
+  return status.network?.state === 'connected' ? 'waiting for work' : 'none'
+}
+
+/** The engine's compute time over wall time since Start, and the limit. */
+function computeShare(status: ContributorStatus): string {
+  const limit = `limit ${Math.round(status.dutyCycle * 100)}% of wall time`
+  const compute = status.compute
+  if (!compute) return limit
+  return `${(compute.computeMs / 1000).toFixed(1)} s of model runs so far; ${limit}`
 }

@@ -62,4 +62,5 @@ export type {
 } from './engine/ModelSource.ts'
 export { MAX_RUN_BATCH_ITEMS } from './engine/maxRunBatchItems.ts'
 export { toBackendReports } from './engine/toBackendReports.ts'
+export { createWorkerHasher, type WorkerHasher } from './hash/createWorkerHasher.ts'
 export * from './models/index.ts'

@@ -84,6 +84,47 @@ describe('createGridWorker', () => {
     expect(current.status()).toMatchObject({ state: 'stopped', currentJobs: [] })
   })
 
+  test('behavior: setSlots(0) pauses without losing jobs; throughput counts the last minute', async () => {
+    const key = await generateSessionKey('P-256')
+    const paused = createGridWorker({
+      baseUrl: grid.baseUrl,
+      allowInsecureLocal: true,
+      clientVersion: 'grid-worker-test/1',
+      sessionKey: {
+        privateKey: key.keyPair.privateKey,
+        publicKey: key.publicKeyHex,
+        keyType: 'P-256',
+      },
+      slots: 0,
+      hello: () => ({ backends: [{ backend: 'wasm', selfTests: [] }], cachedModels: [] }),
+      runJob: async (job) => ({
+        outputs: runFakeModel(job.modelId, job.inputs, job.outputNames),
+        backend: 'wasm',
+        inferenceMs: 0,
+      }),
+      backoff: { initialMs: 50, maxMs: 200 },
+    })
+    worker = paused
+    await paused.start()
+    await eventually(() => paused.status().state === 'connected', { what: 'connected' })
+    const ids = await submitJobs(
+      grid.network,
+      Array.from({ length: 6 }, () => ({})),
+    )
+    // Paused from the hello on: the gateway assigns nothing.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    expect(paused.status()).toMatchObject({ slots: 0, jobsDone: 0, currentJobs: [] })
+    for (const id of ids) expect((await grid.network.store.getJob(id))?.state).toBe('queued')
+
+    paused.setSlots(2)
+    await eventually(() => paused.status().jobsDone === 6, { what: '6 jobs done' })
+    expect(paused.status().slots).toBe(2)
+    expect(paused.status().recentDoneAt).toHaveLength(6)
+    expect(paused.status().runningModels).toEqual([])
+    for (const id of ids) expect((await grid.network.store.getJob(id))?.state).toBe('completed')
+    await paused.stop()
+  })
+
   test('error: a gateway with no HTTP API leaves the worker retrying with the error shown', async () => {
     const key = await generateSessionKey('P-256')
     const lonely = createGridWorker({

@@ -123,7 +123,7 @@ export type LoadModelOptions = CallOptions & {
 }
 
 export type LoadProgress =
-  | { phase: 'download'; loadedBytes: number; totalBytes: number }
+  | { phase: 'download'; loadedBytes: number; totalBytes: number; cached?: boolean | undefined }
   | { phase: 'session'; backend: Backend }
   | { phase: 'self-test'; backend: Backend }
 

@@ -1,7 +1,12 @@
 import type { ModelManifest } from '../../protocol/models/ModelManifest.ts'
 
 /** Download progress of a model's bytes. */
-export type ModelSourceProgress = { loadedBytes: number; totalBytes: number }
+export type ModelSourceProgress = {
+  loadedBytes: number
+  totalBytes: number
+  /** The bytes came from the source's cache, not the network. */
+  cached?: boolean | undefined
+}
 
 export type ModelSourceGetOptions = {
   signal?: AbortSignal | undefined

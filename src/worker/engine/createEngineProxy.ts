@@ -186,7 +186,12 @@ export function createEngineProxy(parameters: CreateEngineProxyParameters): Engi
     const fetched = await modelSource.get(manifest, {
       signal,
       onProgress: (p) =>
-        onProgress?.({ phase: 'download', loadedBytes: p.loadedBytes, totalBytes: p.totalBytes }),
+        onProgress?.({
+          phase: 'download',
+          loadedBytes: p.loadedBytes,
+          totalBytes: p.totalBytes,
+          cached: p.cached === true,
+        }),
     })
     // The worker takes the bytes: move their buffer when they own it, else move a copy.
     const bytes =

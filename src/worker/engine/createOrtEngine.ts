@@ -443,6 +443,7 @@ export function createOrtEngine(parameters: CreateOrtEngineParameters = {}): Ort
               phase: 'download',
               loadedBytes: p.loadedBytes,
               totalBytes: p.totalBytes,
+              cached: p.cached === true,
             }),
         })
         return loadFromBytes(manifest, bytes, options)

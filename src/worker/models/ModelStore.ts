@@ -138,7 +138,13 @@ export class ModelStore {
             ? { ...entry, lastUsed: Date.now() }
             : { name: manifest.name, size, lastUsed: Date.now(), cachedAt: Date.now() }
         })
-        onProgress?.({ loaded: size, total: size, loadedBytes: size, totalBytes: size })
+        onProgress?.({
+          loaded: size,
+          total: size,
+          loadedBytes: size,
+          totalBytes: size,
+          cached: true,
+        })
         return bytes
       }
       await cache.delete(url)

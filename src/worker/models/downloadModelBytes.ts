@@ -9,6 +9,8 @@ export type DownloadProgress = {
   total: number
   loadedBytes: number
   totalBytes: number
+  /** True when the bytes came from the cache (one event, nothing downloaded). */
+  cached?: boolean | undefined
 }
 
 export type DownloadModelBytesParameters = {
