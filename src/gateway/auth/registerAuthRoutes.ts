@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { getAddress, type Hex, isAddress, isAddressEqual } from 'viem'
+import { signedInCookie } from '../../protocol/auth/signedInCookie.ts'
 import { AuthError } from '../errors/auth.ts'
 import { HttpError } from '../errors/http.ts'
 import type { SiweAuth, SiweSession } from './createSiweAuth.ts'
@@ -49,8 +50,18 @@ export function registerAuthRoutes(app: FastifyInstance, components: AuthRoutesC
       'SameSite=Strict',
       `Max-Age=${maxAgeS}`,
     ]
-    if (components.secureCookie()) parts.push('Secure')
-    reply.header('set-cookie', parts.join('; '))
+    // The page-readable hint (no secret) lives and dies with the session cookie.
+    const hint = [
+      `${signedInCookie}=${value ? '1' : ''}`,
+      'Path=/',
+      'SameSite=Strict',
+      `Max-Age=${maxAgeS}`,
+    ]
+    if (components.secureCookie()) {
+      parts.push('Secure')
+      hint.push('Secure')
+    }
+    reply.header('set-cookie', [parts.join('; '), hint.join('; ')])
   }
 
   app.get('/v1/auth/nonce', async (_request, reply) => {

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react'
 import { isAddressEqual } from 'viem'
 import { useConnection, useSignMessage } from 'wagmi'
+import { hasSignedInHint } from '../../protocol/auth/signedInCookie.ts'
 import { useAsync } from '../useAsync.ts'
 import { shortAddress } from '../wallet/WalletButton.tsx'
 import { BalancesCard } from './BalancesCard.tsx'
@@ -29,7 +30,10 @@ type SessionState =
  * pages and CSV export, and for partners the referrals. Loaded only when visited (with uPlot).
  */
 export function DashboardPage() {
-  const api = useMemo(() => createDashboardApi(), [])
+  const api = useMemo(
+    () => createDashboardApi({ mayBeSignedIn: () => hasSignedInHint(document.cookie) }),
+    [],
+  )
   const connection = useConnection()
   const signMessage = useSignMessage()
   const [state, setState] = useState<SessionState>({ status: 'loading' })

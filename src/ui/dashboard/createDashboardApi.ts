@@ -41,7 +41,15 @@ export type DashboardApi = {
   csvUrl(wallet: string, filters: EntryFilters): string
 }
 
-export type DashboardApiComponents = { fetch?: typeof fetch; baseUrl?: string }
+export type DashboardApiComponents = {
+  fetch?: typeof fetch
+  baseUrl?: string
+  /**
+   * Whether a session may exist (the page reads the gateway's `ig_signed_in` hint cookie); when
+   * false, `session()` answers signed out without a request. Default: always ask.
+   */
+  mayBeSignedIn?: () => boolean
+}
 
 /**
  * The dashboard's calls to its gateway (same origin: the session cookie rides along). A gateway
@@ -96,6 +104,7 @@ export function createDashboardApi(components: DashboardApiComponents = {}): Das
 
   return {
     async session({ signal } = {}) {
+      if (components.mayBeSignedIn && !components.mayBeSignedIn()) return undefined
       try {
         return (await call<SignedInSession>('/v1/auth/session', { signal })).body
       } catch (error) {

@@ -99,10 +99,12 @@ describe('SIWE dashboard sessions', () => {
     const { response, body } = await verify(await signedMessage(alice))
     expect(response.status, JSON.stringify(body)).toBe(200)
     expect(body.address).toBe(alice.address)
-    const setCookie = response.headers.get('set-cookie') ?? ''
+    const [setCookie = '', hint] = response.headers.getSetCookie()
     expect(setCookie).toMatch(
       /^ig_session=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/,
     )
+    // The page-readable hint beside it: no secret, same lifetime.
+    expect(hint).toMatch(/^ig_signed_in=1; Path=\/; SameSite=Strict; Max-Age=\d+$/)
     const cookie = setCookie.split(';')[0] ?? ''
 
     const session = await api('/v1/auth/session', { headers: { cookie } })
@@ -132,7 +134,9 @@ describe('SIWE dashboard sessions', () => {
 
     const out = await api('/v1/auth/logout', { method: 'POST', headers: { cookie } })
     expect(out.response.status).toBe(200)
-    expect(out.response.headers.get('set-cookie')).toMatch(/^ig_session=; .*Max-Age=0/)
+    const [cleared, clearedHint] = out.response.headers.getSetCookie()
+    expect(cleared).toMatch(/^ig_session=; .*Max-Age=0/)
+    expect(clearedHint).toMatch(/^ig_signed_in=; .*Max-Age=0/)
     const after = await api('/v1/earnings', { headers: { cookie } })
     expect(after.response.status).toBe(401)
     expect((after.body.error as { code: string }).code).toBe('AUTH_REQUIRED')
