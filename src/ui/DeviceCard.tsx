@@ -55,13 +55,13 @@ function DeviceFacts({
             ? `WebGPU on the GPU, WASM where a model fails its self-test.${engine ? '' : ' (chosen at Start)'}`
             : `WASM on the CPU: ${webgpuWhyNot(caps, webgpu?.reason)}${engine ? '' : ' (chosen at Start)'}`}
       </dd>
-      <dt>WebGPU</dt>
+      <dt>GPU</dt>
       <dd data-testid="webgpu">
         {caps.webgpu.available
           ? `${caps.webgpu.vendor || 'unknown vendor'} ${caps.webgpu.architecture}${
               caps.webgpu.isFallbackAdapter ? ' (software fallback)' : ''
             }${caps.webgpu.description ? `, ${caps.webgpu.description}` : ''}`
-          : `unavailable: ${caps.webgpu.reason} Models will run on WASM.`}
+          : 'no WebGPU adapter in this browser'}
       </dd>
       <dt>WASM threads</dt>
       <dd data-testid="wasm-threads">
@@ -78,15 +78,11 @@ function DeviceFacts({
           </dd>
         </>
       )}
-      {decisions
-        .filter((d) => d.backend !== 'webnn')
-        .map((d) => (
-          <BackendRow
-            key={d.backend}
-            name={backendNames[d.backend] ?? d.backend}
-            reason={d.reason}
-          />
-        ))}
+      {caps.webgpu.available && webgpu && (
+        // Only when WebGPU is there: why the engine does or does not use it (the unavailable
+        // case's reason is in the rows above already).
+        <BackendRow name={backendNames.webgpu ?? 'WebGPU'} reason={webgpu.reason} />
+      )}
     </dl>
   )
 }
@@ -103,7 +99,8 @@ function BackendRow({ name, reason }: { name: string; reason: string }) {
 }
 
 function webgpuWhyNot(caps: DetectCapabilitiesReturnType, reason: string | undefined): string {
-  if (!caps.webgpu.available) return `WebGPU unavailable (${caps.webgpu.reason}), running on WASM.`
+  if (!caps.webgpu.available)
+    return `WebGPU unavailable (${caps.webgpu.reason.replace(/\.$/, '')}), running on WASM.`
   if (caps.webgpu.isFallbackAdapter)
     return 'the WebGPU adapter is a software fallback (40-100x slower than WASM), running on WASM.'
   return `${reason ?? 'WebGPU not enabled'}, running on WASM.`

@@ -16,7 +16,8 @@ test.describe('contributor page', () => {
     await expect(page.getByTestId('gateway-status')).toHaveText('ok')
     await expect(page.getByTestId('wasm-threads')).toContainText('cross-origin isolated')
     // Launched without --enable-unsafe-webgpu there is no adapter: the page must say WASM.
-    await expect(page.getByTestId('webgpu')).toContainText('Models will run on WASM')
+    await expect(page.getByTestId('webgpu')).toContainText('no WebGPU adapter')
+    await expect(page.getByTestId('backend-choice')).toContainText('running on WASM')
     expect(consoleErrors).toEqual([])
   })
 
