@@ -7,7 +7,7 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Page } from '@playwright/test'
-import { privateKeyToAccount } from 'viem/accounts'
+import { generatePrivateKey, privateKeyToAccount } from 'viem/accounts'
 import type {
   LedgerEntriesPage,
   LedgerEntryView,
@@ -31,6 +31,8 @@ const SCREENSHOTS = path.join(repoRoot, 'test-results', 'screenshots')
 test.describe('dashboard: earnings a wallet can check against the ledger', () => {
   let gateway: StartedGateway
   const workers: OrtWalletWorker[] = []
+  /** The spec's requester API key. */
+  let secret = ''
 
   test.beforeAll(async () => {
     test.setTimeout(120_000)
@@ -52,7 +54,7 @@ test.describe('dashboard: earnings a wallet can check against the ledger', () =>
       headers: { ...operator, 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'dashboard-spec', ratePerSecond: 1000, burst: 1000 }),
     })
-    const { secret } = (await key.json()) as { secret: string }
+    secret = ((await key.json()) as { secret: string }).secret
     workers.push(
       await startOrtWalletWorker({
         url: gateway.url,
@@ -274,6 +276,58 @@ test.describe('dashboard: earnings a wallet can check against the ledger', () =>
     )
     await mkdir(SCREENSHOTS, { recursive: true })
     await page.screenshot({ path: path.join(SCREENSHOTS, 'dashboard-partner.png'), fullPage: true })
+  })
+
+  test('behavior: balances follow the ledger live: new earnings appear without Refresh', async ({
+    page,
+  }) => {
+    test.setTimeout(120_000)
+    // A fresh wallet of its own: the other tests' wallets keep their figures.
+    const key = generatePrivateKey()
+    const address = privateKeyToAccount(key).address
+    await installTestWallet(page, { privateKey: key })
+    await signIn(page)
+    const dash = page.locator('.dash')
+    await expect(dash.getByTestId('balance-pending')).toHaveAttribute('data-micro', '0')
+    await expect(dash.getByTestId('dash-updated')).toContainText('Live: updated')
+    // This wallet earns while the page is open: a Node worker delegated by it runs 3 jobs.
+    const worker = await startOrtWalletWorker({ url: gateway.url, privateKey: key, slots: 2 })
+    workers.push(worker)
+    const ids: string[] = []
+    for (let i = 0; i < 3; i++) {
+      const inputs = testModels.silero.makeInputs({ samples: 512 }, 900 + i)
+      const response = await fetch(new URL('/v1/jobs', gateway.url), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: testModels.silero.name,
+          inputs: Object.fromEntries(
+            Object.entries(inputs).map(([name, t]) => [
+              name,
+              { dtype: t.dtype, dims: t.dims, data: Buffer.from(t.data).toString('base64') },
+            ]),
+          ),
+        }),
+      })
+      expect(response.status, await response.clone().text()).toBe(202)
+      ids.push(((await response.json()) as { id: string }).id)
+    }
+    // Nobody presses Refresh: the balances refetch on their own (every 15 s while visible) and
+    // end equal to the ledger's once all 3 results are credited.
+    await expect
+      .poll(
+        async () => {
+          const summary = await ledger<LedgerSummary>(`/v1/ledger/${address}`)
+          const total = BigInt(summary.balances.verified) + BigInt(summary.balances.pending)
+          const shown =
+            BigInt((await dash.getByTestId('balance-verified').getAttribute('data-micro')) ?? -1) +
+            BigInt((await dash.getByTestId('balance-pending').getAttribute('data-micro')) ?? -1)
+          return total > 0n && shown === total && summary.awaitingVerification === 0
+        },
+        { timeout: 90_000, intervals: [1_000] },
+      )
+      .toBe(true)
+    await worker.stop()
   })
 
   test('behavior: a declined signature, then a wallet with no earnings: empty states, sign out', async ({

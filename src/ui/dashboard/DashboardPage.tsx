@@ -1,8 +1,8 @@
-import { useCallback, useEffect, useMemo, useState } from 'react'
+import { useQuery } from '@tanstack/react-query'
+import { useEffect, useMemo, useState } from 'react'
 import { isAddressEqual } from 'viem'
 import { useConnection, useSignMessage } from 'wagmi'
 import { hasSignedInHint } from '../../protocol/auth/signedInCookie.ts'
-import { useAsync } from '../useAsync.ts'
 import { shortAddress } from '../wallet/WalletButton.tsx'
 import { BalancesCard } from './BalancesCard.tsx'
 import {
@@ -139,13 +139,23 @@ export function DashboardPage() {
   )
 }
 
+/** How often balances, standing, the chart and referrals refetch while the tab is visible, ms. */
+const LIVE_REFRESH_MS = 15_000
+
+function timeOf(ms: number): string {
+  return new Date(ms).toLocaleTimeString()
+}
+
 type EarningsProps = { api: DashboardApi; wallet: string; onSignedOut: () => void }
 
 function Earnings({ api, wallet, onSignedOut }: EarningsProps) {
+  /** Bumped by Refresh: the receipts table starts again at the newest page. */
   const [refresh, setRefresh] = useState(0)
-  // biome-ignore lint/correctness/useExhaustiveDependencies: refresh reloads on demand
-  const load = useCallback(
-    async (signal: AbortSignal) => {
+  // Balances, standing, the chart and referrals follow the ledger live: refetched every
+  // LIVE_REFRESH_MS while the tab is visible, keeping the figures shown while a refetch runs.
+  const query = useQuery({
+    queryKey: ['dashboard-earnings', wallet],
+    queryFn: async ({ signal }) => {
       const [summary, models] = await Promise.all([
         api.summary(wallet, { signal }),
         // The model filter is a convenience: without the list, receipts still load.
@@ -155,43 +165,46 @@ function Earnings({ api, wallet, onSignedOut }: EarningsProps) {
       const referrals = partner ? await api.referrals(wallet, { signal }) : undefined
       return { summary, models, referrals }
     },
-    [api, wallet, refresh],
-  )
-  const state = useAsync(load)
-  if (state.status === 'loading')
+    refetchInterval: LIVE_REFRESH_MS,
+    refetchIntervalInBackground: false,
+    refetchOnWindowFocus: true,
+    retry: false,
+    gcTime: 0,
+  })
+  const reload = () => {
+    setRefresh((n) => n + 1)
+    void query.refetch()
+  }
+  if (query.isPending)
     return (
       <p aria-live="polite" className="dash-muted">
         Loading your earnings…
       </p>
     )
-  if (state.status === 'error') {
-    const code = (state.error as { code?: string }).code
-    const signedOut = code === 'LEDGER_UNAUTHORIZED' || code === 'AUTH_REQUIRED'
+  const code = (query.error as { code?: string } | null)?.code
+  const signedOut = code === 'LEDGER_UNAUTHORIZED' || code === 'AUTH_REQUIRED'
+  if (query.isError && (signedOut || !query.data)) {
     return (
       <DashboardNotice
-        error={state.error}
+        error={query.error}
         action={
-          <button
-            type="button"
-            className="secondary"
-            onClick={signedOut ? onSignedOut : () => setRefresh((n) => n + 1)}
-          >
+          <button type="button" className="secondary" onClick={signedOut ? onSignedOut : reload}>
             {signedOut ? 'Sign in again' : 'Retry'}
           </button>
         }
       />
     )
   }
-  const { summary, models, referrals } = state.value
+  const { summary, models, referrals } = query.data
   return (
     <>
       <div className="dash-toolbar">
-        <button
-          type="button"
-          className="secondary"
-          data-testid="dash-refresh"
-          onClick={() => setRefresh((n) => n + 1)}
-        >
+        <span className="dash-muted" aria-live="polite" data-testid="dash-updated">
+          {query.isError
+            ? `Could not update (${(query.error as Error).message.split('\n')[0]}); showing the figures from ${timeOf(query.dataUpdatedAt)}.`
+            : `Live: updated ${timeOf(query.dataUpdatedAt)}`}
+        </span>
+        <button type="button" className="secondary" data-testid="dash-refresh" onClick={reload}>
           Refresh
         </button>
       </div>
