@@ -64,7 +64,6 @@ test.describe('dashboard: earnings a wallet can check against the ledger', () =>
       }),
       await startOrtWalletWorker({ url: gateway.url, partner, slots: 1 }),
     )
-    const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64')
     const jobs = [
       ...Array.from({ length: 22 }, (_, i) => ({
         model: testModels.silero,
@@ -75,25 +74,7 @@ test.describe('dashboard: earnings a wallet can check against the ledger', () =>
         inputs: testModels.cls.makeInputs({ height: 48, width: 192 }, 200 + i),
       })),
     ]
-    const ids = await Promise.all(
-      jobs.map(async ({ model, inputs }) => {
-        const response = await fetch(new URL('/v1/jobs', gateway.url), {
-          method: 'POST',
-          headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-          body: JSON.stringify({
-            model: model.name,
-            inputs: Object.fromEntries(
-              Object.entries(inputs).map(([name, t]) => [
-                name,
-                { dtype: t.dtype, dims: t.dims, data: b64(t.data) },
-              ]),
-            ),
-          }),
-        })
-        expect(response.status, await response.clone().text()).toBe(202)
-        return ((await response.json()) as { id: string }).id
-      }),
-    )
+    const ids = await Promise.all(jobs.map(({ model, inputs }) => submitJob(model.name, inputs)))
     // Every job completed and its verification decided: the ledger has all its entries.
     for (const id of ids) {
       for (let i = 0; ; i++) {
@@ -117,6 +98,28 @@ test.describe('dashboard: earnings a wallet can check against the ledger', () =>
     for (const worker of workers) await worker.stop()
     await gateway?.stop()
   })
+
+  /** One job through the requester API (JSON, base64 tensors); its id. */
+  async function submitJob(
+    model: string,
+    inputs: Record<string, { dtype: string; dims: readonly number[]; data: Uint8Array }>,
+  ): Promise<string> {
+    const response = await fetch(new URL('/v1/jobs', gateway.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model,
+        inputs: Object.fromEntries(
+          Object.entries(inputs).map(([name, t]) => [
+            name,
+            { dtype: t.dtype, dims: t.dims, data: Buffer.from(t.data).toString('base64') },
+          ]),
+        ),
+      }),
+    })
+    expect(response.status, await response.clone().text()).toBe(202)
+    return ((await response.json()) as { id: string }).id
+  }
 
   async function ledger<T>(route: string): Promise<T> {
     const response = await fetch(new URL(route, gateway.url), { headers: operator })
@@ -293,25 +296,11 @@ test.describe('dashboard: earnings a wallet can check against the ledger', () =>
     // This wallet earns while the page is open: a Node worker delegated by it runs 3 jobs.
     const worker = await startOrtWalletWorker({ url: gateway.url, privateKey: key, slots: 2 })
     workers.push(worker)
-    const ids: string[] = []
-    for (let i = 0; i < 3; i++) {
-      const inputs = testModels.silero.makeInputs({ samples: 512 }, 900 + i)
-      const response = await fetch(new URL('/v1/jobs', gateway.url), {
-        method: 'POST',
-        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: testModels.silero.name,
-          inputs: Object.fromEntries(
-            Object.entries(inputs).map(([name, t]) => [
-              name,
-              { dtype: t.dtype, dims: t.dims, data: Buffer.from(t.data).toString('base64') },
-            ]),
-          ),
-        }),
-      })
-      expect(response.status, await response.clone().text()).toBe(202)
-      ids.push(((await response.json()) as { id: string }).id)
-    }
+    for (let i = 0; i < 3; i++)
+      await submitJob(
+        testModels.silero.name,
+        testModels.silero.makeInputs({ samples: 512 }, 900 + i),
+      )
     // Nobody presses Refresh: the balances refetch on their own (every 15 s while visible) and
     // end equal to the ledger's once all 3 results are credited.
     await expect
