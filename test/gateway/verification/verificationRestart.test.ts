@@ -105,6 +105,9 @@ describe('verification across a gateway crash', () => {
     const deadline = Date.now() + 60_000
     let atKill = { results: 0, verdicts: 0 }
     for (;;) {
+      // Frozen (SIGSTOP) while we look, so the verifier cannot finish between the look and the
+      // kill: the counts read are the state the kill lands in.
+      process.kill(first.pid, 'SIGSTOP')
       const results = count('SELECT count(*) AS n FROM job_results')
       const verdicts = count('SELECT count(*) AS n FROM result_verdicts')
       if (results >= JOBS / 2 && verdicts < results) {
@@ -112,6 +115,7 @@ describe('verification across a gateway crash', () => {
         atKill = { results, verdicts }
         break
       }
+      process.kill(first.pid, 'SIGCONT')
       if (Date.now() > deadline) throw new Error(`no window to kill in: ${results}/${verdicts}`)
       await new Promise((resolve) => setTimeout(resolve, 5))
     }
