@@ -10,7 +10,6 @@ import { fetchNetworkInfo, type GridNetworkInfo } from './fetchNetworkInfo.ts'
 import { NetworkError } from './NetworkError.ts'
 import { orderGatewayAddresses } from './orderGatewayAddresses.ts'
 import { THROUGHPUT_WINDOW_MS } from './throughputWindowMs.ts'
-
 import {
   createWorkClient,
   type RunJob,
@@ -20,9 +19,6 @@ import {
   type WorkClientEvent,
   type WorkClientInit,
 } from './workClient.ts'
-
-/** Job events publish the status at most this often, ms (state changes publish at once). */
-const STATUS_EVERY_MS = 100
 
 export type GridWorkerState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'stopped'
 
@@ -169,44 +165,19 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
     retryInMs: undefined,
     lastError: undefined,
   }
-  /** Accepted results' times within THROUGHPUT_WINDOW_MS, oldest first (pruned from the front). */
-  const doneAt: number[] = []
-  const recentDoneAt = () => {
-    const since = Date.now() - THROUGHPUT_WINDOW_MS
-    let old = 0
-    while (old < doneAt.length && (doneAt[old] ?? 0) <= since) old++
-    if (old > 0) doneAt.splice(0, old)
-    return [...doneAt]
-  }
   const snapshot = () => ({
     currentJobs: [...held.keys()],
     runningModels: [...running.values()].map((r) => r.modelId),
-    recentDoneAt: recentDoneAt(),
+    recentDoneAt: status.recentDoneAt.filter((t) => t > Date.now() - THROUGHPUT_WINDOW_MS),
     slots,
   })
-  let lastPublishAt = Number.NEGATIVE_INFINITY
-  let publishTimer: ReturnType<typeof setTimeout> | undefined
   const publish = (patch: Partial<GridWorkerStatus> = {}) => {
-    if (publishTimer !== undefined) clearTimeout(publishTimer)
-    publishTimer = undefined
-    lastPublishAt = performance.now()
     Object.assign(status, patch, snapshot())
     try {
       init.onStatus?.({ ...status })
     } catch {
       // A listener's bug must not stop the worker.
     }
-  }
-  /**
-   * Job events (several per job) publish at most every STATUS_EVERY_MS: a page re-rendering its
-   * status on each of them spent milliseconds per job on the main thread, in the jobs' path.
-   * `status()` is always current; state changes (connected, stopped...) publish at once.
-   */
-  const publishSoon = () => {
-    if (publishTimer !== undefined) return
-    const wait = lastPublishAt + STATUS_EVERY_MS - performance.now()
-    if (wait <= 0) publish()
-    else publishTimer = setTimeout(() => publish(), wait)
   }
 
   const onEvent = (event: WorkClientEvent) => {
@@ -238,7 +209,7 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
       case 'ack':
         if (event.ack.accepted) {
           status.jobsDone++
-          doneAt.push(Date.now())
+          status.recentDoneAt = [...status.recentDoneAt, Date.now()]
         } else status.jobsRejected++
         break
       case 'credit':
@@ -249,7 +220,7 @@ export function createGridWorker(init: GridWorkerInit): CreateGridWorkerReturnTy
         running.clear()
         break
     }
-    publishSoon()
+    publish()
     init.onEvent?.(event)
   }
 
